@@ -1,0 +1,347 @@
+"""Configuration: a TOML file, overridden key by key by TICKETBOT_<SECTION>__<KEY> variables."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from bot.domain.durations import BadDuration, parse_duration
+from bot.domain.model import DEFAULT_KINDS, EvidenceType, Kind, Language, is_kind_name
+
+ENV_PREFIX: Final = "TICKETBOT_"
+CONFIG_ENV: Final = "TICKETBOT_CONFIG"
+_DURATION_HINT: Final = "a duration like 90s, 30m, 24h, 2d or 1d12h"
+_WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; str() is the one line the CLI prints."""
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("duration", f"expected {_DURATION_HINT} (got {value!r})")
+    try:
+        return parse_duration(value)
+    except BadDuration:
+        raise PydanticCustomError(
+            "duration", f"expected {_DURATION_HINT} (got {value!r})"
+        ) from None
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr = SecretStr("")
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSettings:
+        if self.mode != "webhook":
+            return self
+        if not self.webhook_url:
+            raise PydanticCustomError("webhook", "webhook_url: expected a URL in webhook mode")
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not _WEBHOOK_SECRET.fullmatch(secret):
+            raise PydanticCustomError(
+                "webhook",
+                "webhook_secret: expected 1-256 characters of A-Z, a-z, 0-9, _ and - in webhook"
+                " mode",
+            )
+        return self
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///ticketbot.db"
+    #: How long SQLite waits for a competing writer before failing (milliseconds).
+    busy_timeout_ms: int = Field(default=5000, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise PydanticCustomError(
+                "database_url",
+                "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+                f" (got {url!r})",
+            )
+        return url
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class TeamSettings(_Section):
+    chat_id: int
+    name: str
+    language: Language = Language.ZH
+    timezone: str = "Asia/Shanghai"
+    supervisors: tuple[int, ...] = ()
+    admins_are_supervisors: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "timezone", f"expected an IANA timezone like Asia/Shanghai (got {name!r})"
+            ) from None
+        return name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SlaSettings(_Section):
+    reply_within: Duration = timedelta(hours=24)
+    remind_before: Duration = timedelta(hours=4)
+    escalate_again_after: Duration | None = None
+
+
+class SchedulerSettings(_Section):
+    interval: Duration = timedelta(seconds=5)
+    #: Due tickets applied per transaction; bounds a sweep's memory and lock time.
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+
+
+class DispatcherSettings(_Section):
+    """Delivery of the outbox to Telegram within its flood limits."""
+
+    messages_per_second: float = Field(default=30.0, gt=0)
+    private_chat_interval: Duration = timedelta(seconds=1)
+    group_messages_per_minute: int = Field(default=20, ge=1)
+    max_attempts: int = Field(default=12, ge=1)
+    #: How long a claimed row stays invisible to other processes while one delivers it.
+    lease: Duration = timedelta(seconds=60)
+    #: Idle wait between polls when nothing was delivered (a commit wakes it sooner).
+    poll_interval: Duration = timedelta(seconds=1)
+
+
+class KindSettings(_Section):
+    label_zh: str | None = None
+    label_en: str | None = None
+    reply_within: Duration | None = None
+    remind_before: Duration | None = None
+    needs_outcome: bool | None = None
+    default_assignee: int | str | None = None
+
+
+class EvidenceSettings(_Section):
+    max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_files_per_ticket: int = Field(default=30, ge=1)
+    allowed: tuple[EvidenceType, ...] = tuple(EvidenceType)
+    archive_dir: Path | None = None
+
+
+WebhookEvent = Literal["escalated", "resolved", "cancelled", "ruled"]
+
+
+class WebhookTarget(_Section):
+    url: str
+    secret: SecretStr
+    events: tuple[WebhookEvent, ...] = ("escalated", "resolved", "cancelled", "ruled")
+
+
+class IntegrationSettings(_Section):
+    webhooks: tuple[WebhookTarget, ...] = ()
+
+
+class Settings(_Section):
+    """The whole configuration, validated."""
+
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    server: ServerSettings = ServerSettings()
+    teams: tuple[TeamSettings, ...] = ()
+    sla: SlaSettings = SlaSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    dispatcher: DispatcherSettings = DispatcherSettings()
+    kinds: dict[str, KindSettings] = Field(default_factory=dict)
+    evidence: EvidenceSettings = EvidenceSettings()
+    integrations: IntegrationSettings = IntegrationSettings()
+
+    @field_validator("teams")
+    @classmethod
+    def _distinct_teams(cls, teams: tuple[TeamSettings, ...]) -> tuple[TeamSettings, ...]:
+        seen: set[int] = set()
+        for team in teams:
+            if team.chat_id in seen:
+                raise PydanticCustomError(
+                    "duplicate_team", f"duplicate team: chat_id {team.chat_id} appears twice"
+                )
+            seen.add(team.chat_id)
+        return teams
+
+    @field_validator("kinds")
+    @classmethod
+    def _kind_names(cls, kinds: dict[str, KindSettings]) -> dict[str, KindSettings]:
+        defaults = {kind.name for kind in DEFAULT_KINDS}
+        for name, kind in kinds.items():
+            if not is_kind_name(name):
+                raise PydanticCustomError(
+                    "kind_name", f"{name}: expected a lowercase word usable as a #hashtag"
+                )
+            if name not in defaults and not (kind.label_zh and kind.label_en):
+                raise PydanticCustomError(
+                    "kind_labels", f"{name}: a new kind needs label_zh and label_en"
+                )
+        return kinds
+
+    def resolved_kinds(self) -> dict[str, Kind]:
+        """The default kinds with [kinds.x] overrides applied key by key, then added kinds."""
+        base = {kind.name: kind for kind in DEFAULT_KINDS}
+        names = list(base) + [name for name in self.kinds if name not in base]
+        resolved: dict[str, Kind] = {}
+        for name in names:
+            default = base.get(name)
+            override = self.kinds.get(name, KindSettings())
+            resolved[name] = Kind(
+                name=name,
+                label_zh=override.label_zh or (default.label_zh if default else name),
+                label_en=override.label_en or (default.label_en if default else name),
+                reply_within=override.reply_within or self.sla.reply_within,
+                remind_before=(
+                    override.remind_before
+                    if override.remind_before is not None
+                    else self.sla.remind_before
+                ),
+                needs_outcome=(
+                    override.needs_outcome
+                    if override.needs_outcome is not None
+                    else bool(default and default.needs_outcome)
+                ),
+                default_assignee=override.default_assignee,
+            )
+        return resolved
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not part.startswith("function-") and "[" not in part:
+            text += f".{part}" if text else part
+    return text
+
+
+def _expectation(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "missing required key"
+    message: str = error["msg"]
+    if message.startswith("Input should be "):
+        message = "expected " + message.removeprefix("Input should be ")
+        if "input" in error and not isinstance(error["input"], dict | list):
+            message += f" (got {error['input']!r})"
+    return message.removeprefix("Value error, ")
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    """TICKETBOT_SECTION__KEY=value pairs as key paths, values read as TOML when they parse."""
+    overrides: dict[tuple[str, ...], tuple[str, Any]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = tuple(part.lower() for part in name.removeprefix(ENV_PREFIX).split("__"))
+        try:
+            value: Any = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        overrides[path] = (name, value)
+    return overrides
+
+
+def _apply(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node: Any = tree
+    for part in path[:-1]:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            raise ConfigError(f"environment: {'.'.join(path)}: not a table that can be set")
+    if isinstance(node, list) and path[-1].isdigit() and int(path[-1]) < len(node):
+        node[int(path[-1])] = value
+    elif isinstance(node, dict):
+        node[path[-1]] = value
+    else:
+        raise ConfigError(f"environment: {'.'.join(path)}: not a table that can be set")
+
+
+def _override_at(where: str, overrides: dict[tuple[str, ...], tuple[str, Any]]) -> str | None:
+    """The environment variable that set the key at fault (or a key inside it), if any."""
+    location = tuple(where.replace("[", ".").replace("]", "").split("."))
+    matches = [
+        (len(path), name)
+        for path, (name, _) in overrides.items()
+        if path[: len(location)] == location or location[: len(path)] == path
+    ]
+    return max(matches)[1] if matches else None
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, override and validate; ConfigError carries the one line to print."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+    source = str(path) if path else "(defaults)"
+    tree: dict[str, Any] = {}
+    if path is not None:
+        try:
+            tree = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: file not found") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{source}: cannot be read ({error})") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{source}: expected valid TOML ({error})") from None
+    overrides = _env_overrides(environ)
+    for key_path, (_, value) in overrides.items():
+        _apply(tree, key_path, value)
+    try:
+        return Settings.model_validate(tree)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = _location(first["loc"])
+        env_name = _override_at(where, overrides)
+        origin = f"{env_name} (environment)" if env_name else source
+        raise ConfigError(f"{origin}: {where}: {_expectation(first)}") from None
