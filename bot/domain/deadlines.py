@@ -1,0 +1,78 @@
+"""Reply deadlines, reminders and the escalation ladder, computed from times handed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.model import AWAITING_REPLY, Action, Kind, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When the reply is due and when the assignee is reminded (None: too short to remind)."""
+
+    due_at: datetime
+    remind_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationPolicy:
+    """Team-wide SLA settings that are not per kind."""
+
+    escalate_again_after: timedelta | None = None
+
+
+def deadline_for(kind: Kind, starts_at: datetime) -> Deadline:
+    """The deadline of a ticket of `kind` whose clock starts at `starts_at`."""
+    due_at = starts_at + kind.reply_within
+    remind_at = due_at - kind.remind_before
+    if kind.remind_before <= timedelta(0) or remind_at <= starts_at:
+        return Deadline(due_at, None)
+    return Deadline(due_at, remind_at)
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    """What the sweeper must do to a ticket, and from when."""
+
+    action: Action
+    at: datetime
+
+
+def plan_next_action(
+    *,
+    status: Status,
+    due_at: datetime,
+    remind_at: datetime | None,
+    reminded: bool,
+    escalation_level: int,
+    escalated_at: datetime | None,
+    touched_at: datetime,
+    policy: EscalationPolicy,
+) -> NextAction | None:
+    """The next timed action for a ticket in this state, or None when nothing is timed."""
+    if status in AWAITING_REPLY:
+        if remind_at is not None and not reminded:
+            return NextAction(Action.REMIND, remind_at)
+        return NextAction(Action.ESCALATE, due_at)
+    if (
+        status is Status.ESCALATED
+        and escalation_level == 1
+        and policy.escalate_again_after is not None
+        and escalated_at is not None
+        # Anyone acting on the escalated ticket stops the ladder: it is no longer untouched.
+        and touched_at <= escalated_at
+    ):
+        return NextAction(Action.ESCALATE_AGAIN, escalated_at + policy.escalate_again_after)
+    return None
+
+
+def action_due(planned: NextAction, due_at: datetime, now: datetime) -> Action:
+    """The action to apply now: a reminder whose deadline already passed becomes the escalation.
+
+    This is how a bot that was down across a deadline escalates once instead of reminding late.
+    """
+    if planned.action is Action.REMIND and now >= due_at:
+        return Action.ESCALATE
+    return planned.action

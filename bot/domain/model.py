@@ -1,0 +1,212 @@
+"""The vocabulary of PRODUCT.md as types: status, action, role, kind, outcome, event."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+from bot.domain.errors import UsageError
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+    APPEALED = "appealed"
+    CANCELLED = "cancelled"
+
+
+#: Statuses that still wait for someone in the team to act (the to-do list of /pending).
+PENDING_STATUSES: Final = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.ESCALATED})
+#: Statuses the deadline clock runs in: the assignee has not answered yet.
+AWAITING_REPLY: Final = frozenset({Status.OPEN, Status.IN_PROGRESS})
+#: Statuses after which nothing more is expected unless a supervisor reopens.
+FINISHED_STATUSES: Final = frozenset({Status.RESOLVED, Status.CLOSED, Status.CANCELLED})
+
+
+class Action(StrEnum):
+    """Everything that can happen to an existing ticket."""
+
+    ACKNOWLEDGE = "acknowledge"
+    NOTE = "note"
+    TRANSFER = "transfer"
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    DONE = "done"
+    ADD_EVIDENCE = "add_evidence"
+    REQUEST_CANCEL = "request_cancel"
+    REJECT_CANCEL = "reject_cancel"
+    APPROVE_CANCEL = "approve_cancel"
+    CANCEL = "cancel"
+    RULE = "rule"
+    APPEAL = "appeal"
+    REOPEN = "reopen"
+    REMIND = "remind"
+    ESCALATE = "escalate"
+    ESCALATE_AGAIN = "escalate_again"
+
+
+class TeamAction(StrEnum):
+    """What an actor can do in a team without a particular ticket."""
+
+    CREATE = "create"
+    VIEW = "view"
+    LIST_PENDING = "list_pending"
+    STATS = "stats"
+    EXPORT = "export"
+    SET_TEAM_LANGUAGE = "set_team_language"
+
+
+class Role(StrEnum):
+    """Roles an actor holds towards a team and one of its tickets."""
+
+    STRANGER = "stranger"
+    MEMBER = "member"
+    CREATOR = "creator"
+    ASSIGNEE = "assignee"
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"
+
+
+class Outcome(StrEnum):
+    """The negotiated-outcome reply: agreed / not agreed with the customer, or just done."""
+
+    AGREED = "agreed"
+    DISAGREED = "disagreed"
+    DONE = "done"
+
+
+OUTCOME_ACTIONS: Final = {
+    Outcome.AGREED: Action.AGREE,
+    Outcome.DISAGREED: Action.DISAGREE,
+    Outcome.DONE: Action.DONE,
+}
+
+
+class EventType(StrEnum):
+    CREATED = "created"
+    ASSIGNED = "assigned"
+    TRANSFERRED = "transferred"
+    ACKNOWLEDGED = "acknowledged"
+    NOTE = "note"
+    OUTCOME = "outcome"
+    EVIDENCE = "evidence"
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    CANCEL_REQUESTED = "cancel_requested"
+    CANCEL_REJECTED = "cancel_rejected"
+    CANCELLED = "cancelled"
+    RULED = "ruled"
+    APPEALED = "appealed"
+    REOPENED = "reopened"
+
+
+#: The one event each action writes.
+EVENT_OF_ACTION: Final = {
+    Action.ACKNOWLEDGE: EventType.ACKNOWLEDGED,
+    Action.NOTE: EventType.NOTE,
+    Action.TRANSFER: EventType.TRANSFERRED,
+    Action.AGREE: EventType.OUTCOME,
+    Action.DISAGREE: EventType.OUTCOME,
+    Action.DONE: EventType.OUTCOME,
+    Action.ADD_EVIDENCE: EventType.EVIDENCE,
+    Action.REQUEST_CANCEL: EventType.CANCEL_REQUESTED,
+    Action.REJECT_CANCEL: EventType.CANCEL_REJECTED,
+    Action.APPROVE_CANCEL: EventType.CANCELLED,
+    Action.CANCEL: EventType.CANCELLED,
+    Action.RULE: EventType.RULED,
+    Action.APPEAL: EventType.APPEALED,
+    Action.REOPEN: EventType.REOPENED,
+    Action.REMIND: EventType.REMINDED,
+    Action.ESCALATE: EventType.ESCALATED,
+    Action.ESCALATE_AGAIN: EventType.ESCALATED,
+}
+
+
+class EvidenceType(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VIDEO = "video"
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+_KIND_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def is_kind_name(text: str) -> bool:
+    """Kind names are typed as hashtags, so they must be hashtag-safe lowercase words."""
+    return _KIND_NAME.fullmatch(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A ticket type with its reply deadline, reminder lead and outcome rule."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    reply_within: timedelta
+    remind_before: timedelta
+    needs_outcome: bool
+    default_assignee: int | str | None = None
+
+    def label(self, language: Language | str) -> str:
+        return self.label_zh if language == Language.ZH else self.label_en
+
+    def outcome_action(self, outcome: Outcome, command: str = "outcome") -> Action:
+        """The action an outcome means for this kind; kinds without outcome only take done."""
+        if self.needs_outcome and outcome is Outcome.DONE:
+            raise UsageError(command, "outcome_needs_agreement", kind=self.name)
+        if not self.needs_outcome and outcome is not Outcome.DONE:
+            raise UsageError(command, "outcome_only_done", kind=self.name)
+        return OUTCOME_ACTIONS[outcome]
+
+
+def _kind(name: str, zh: str, en: str, *, needs_outcome: bool = False) -> Kind:
+    return Kind(name, zh, en, timedelta(hours=24), timedelta(hours=4), needs_outcome)
+
+
+#: The eight kinds of PRODUCT.md; config overrides their keys or adds kinds.
+DEFAULT_KINDS: Final[tuple[Kind, ...]] = (
+    _kind("review", "审单", "Order review"),
+    _kind("shipping", "发货", "Shipping"),
+    _kind("waybill", "打单", "Waybill printing"),
+    _kind("stockout", "缺货通知", "Out-of-stock notice"),
+    _kind("aftersale", "售后处理", "After-sales case", needs_outcome=True),
+    _kind("memo", "客户沟通备忘", "Customer conversation memo"),
+    _kind("task", "任务备忘", "Task memo"),
+    _kind("collab", "协同工单", "Collaborative work order", needs_outcome=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    """A pending request from a non-supervisor to cancel a ticket."""
+
+    requested_by: int
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One append-only entry on a ticket's timeline."""
+
+    type: EventType
+    actor_id: int | None
+    at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def ticket_label(number: int) -> str:
+    """How a ticket number is shown and hashtagged: T1042."""
+    return f"T{number}"

@@ -1,0 +1,95 @@
+"""Who may do what: one table of role × action, consulted by every entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from bot.domain.errors import Refused
+from bot.domain.model import Action, Role, TeamAction
+
+_HUMAN_TICKET_ACTIONS: Final = frozenset(Action) - {
+    Action.REMIND,
+    Action.ESCALATE,
+    Action.ESCALATE_AGAIN,
+}
+
+#: role → ticket actions it grants. Holding several roles grants the union.
+TICKET_PERMISSIONS: Final[Mapping[Role, frozenset[Action]]] = {
+    Role.STRANGER: frozenset(),
+    Role.MEMBER: frozenset({Action.NOTE, Action.REQUEST_CANCEL}),
+    Role.CREATOR: frozenset(
+        {Action.NOTE, Action.TRANSFER, Action.ADD_EVIDENCE, Action.REQUEST_CANCEL}
+    ),
+    Role.ASSIGNEE: frozenset(
+        {
+            Action.ACKNOWLEDGE,
+            Action.NOTE,
+            Action.TRANSFER,
+            Action.AGREE,
+            Action.DISAGREE,
+            Action.DONE,
+            Action.ADD_EVIDENCE,
+            Action.REQUEST_CANCEL,
+            Action.APPEAL,
+        }
+    ),
+    # Only supervisors cancel; requesting is pointless for them, so they do not.
+    Role.SUPERVISOR: _HUMAN_TICKET_ACTIONS - {Action.REQUEST_CANCEL},
+    Role.SYSTEM: frozenset({Action.REMIND, Action.ESCALATE, Action.ESCALATE_AGAIN}),
+}
+
+#: role → team actions it grants.
+TEAM_PERMISSIONS: Final[Mapping[Role, frozenset[TeamAction]]] = {
+    Role.STRANGER: frozenset(),
+    Role.MEMBER: frozenset({TeamAction.CREATE, TeamAction.VIEW}),
+    Role.SUPERVISOR: frozenset(TeamAction),
+    Role.SYSTEM: frozenset({TeamAction.VIEW}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Someone acting in a team: a user with their team role, or the scheduler."""
+
+    user_id: int | None
+    team_id: int
+    team_role: Role
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.team_role is Role.SUPERVISOR
+
+    @classmethod
+    def system(cls, team_id: int) -> Actor:
+        return cls(user_id=None, team_id=team_id, team_role=Role.SYSTEM)
+
+
+def ticket_roles(
+    actor: Actor, *, team_id: int, creator_id: int, assignee_id: int | None
+) -> frozenset[Role]:
+    """The roles `actor` holds towards one ticket; nothing across teams."""
+    if actor.team_id != team_id or actor.team_role is Role.STRANGER:
+        return frozenset({Role.STRANGER})
+    roles = {actor.team_role}
+    if actor.user_id is not None and actor.user_id == creator_id:
+        roles.add(Role.CREATOR)
+    if actor.user_id is not None and actor.user_id == assignee_id:
+        roles.add(Role.ASSIGNEE)
+    return frozenset(roles)
+
+
+def may(roles: frozenset[Role], action: Action) -> bool:
+    return any(action in TICKET_PERMISSIONS[role] for role in roles)
+
+
+def require(roles: frozenset[Role], action: Action) -> None:
+    """Refuse unless one of `roles` grants `action`."""
+    if not may(roles, action):
+        raise Refused("refused.permission", action=action.value)
+
+
+def require_team(actor: Actor, action: TeamAction) -> None:
+    if action not in TEAM_PERMISSIONS[actor.team_role]:
+        raise Refused("refused.team_permission", action=action.value)
