@@ -1,0 +1,341 @@
+"""Where transactions run: a dedicated thread for SQLite, asyncpg for PostgreSQL.
+
+A use case hands `transact` a plain function of a `Transaction`; it commits if the function
+returns and rolls back if it raises. On SQLite the function runs in one call into a writer
+thread instead of one thread hop per statement (aiosqlite costs a hop per call, and
+SQLAlchemy's adapter three to four per statement), and transactions that queue up while one
+commits are coalesced into the next commit, each in its own savepoint so that each keeps its
+own outcome. On PostgreSQL each transaction has its own connection and runs concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, TypeVar
+
+import sqlalchemy
+from sqlalchemy import Select, event, text
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.config import DatabaseSettings
+from storage.migrate import run_upgrade
+from storage.transaction import Transaction
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Body = Callable[[Transaction], T]
+
+#: Most transactions one SQLite commit carries.
+MAX_COALESCED: Final = 64
+#: Key of the PostgreSQL advisory lock that serialises migrations of concurrent starts.
+_MIGRATION_LOCK: Final = 0x7469636B  # "tick"
+
+
+class Database(Protocol):
+    @property
+    def backend(self) -> str: ...
+
+    async def transact(self, body: Body[T]) -> T:
+        """Run `body` in a write transaction: commit if it returns, roll back if it raises."""
+        ...
+
+    async def read(self, body: Body[T]) -> T:
+        """Run `body` in a read-only transaction."""
+        ...
+
+    def stream(self, query: Select[Any], batch: int = 1000) -> AsyncIterator[list[RowMapping]]:
+        """The rows of `query` in batches, from a server-side cursor (memory stays flat)."""
+        ...
+
+    async def migrate(self) -> str | None:
+        """Upgrade the schema to the newest migration; returns the revision."""
+        ...
+
+    async def dispose(self) -> None: ...
+
+
+def open_database(
+    settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
+) -> Database:
+    if settings.url.startswith("sqlite"):
+        return SqliteDatabase(settings, after_commit=after_commit)
+    return PostgresDatabase(settings, after_commit=after_commit)
+
+
+# --- SQLite -------------------------------------------------------------------------------
+
+
+def sqlite_engine(settings: DatabaseSettings) -> Engine:
+    """A pysqlite engine with WAL, a busy timeout and foreign keys; transactions explicit."""
+    url = settings.url.replace("sqlite+aiosqlite://", "sqlite://", 1)
+    engine = sqlalchemy.create_engine(
+        url,
+        # No implicit transactions from the driver: we BEGIN IMMEDIATE ourselves, so a writer
+        # takes the write lock before it reads what it will change.
+        connect_args={
+            "isolation_level": None,
+            "check_same_thread": False,
+            "timeout": settings.busy_timeout_ms / 1000,
+        },
+        pool_reset_on_return=None,
+    )
+    busy_timeout = int(settings.busy_timeout_ms)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL with synchronous=NORMAL survives process crashes and loses at most the last
+            # commits on power loss: the usual trade for an embedded server database.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+@dataclass(eq=False)
+class _Job:
+    body: Body[Any]
+    future: asyncio.Future[Any]
+    wrote_outbox: bool = field(default=False)
+
+
+class SqliteDatabase:
+    """SQLite through one writer thread (with group commit) and a small pool of readers."""
+
+    backend = "sqlite"
+
+    def __init__(
+        self, settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
+    ) -> None:
+        self.engine = sqlite_engine(settings)
+        self._after_commit = after_commit
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._readers = ThreadPoolExecutor(2, thread_name_prefix="sqlite-reader")
+        self._writer_connection: Connection | None = None
+        self._queue: list[_Job] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self._thread_guard = threading.Lock()
+
+    # Writes ---------------------------------------------------------------------------------
+
+    async def transact(self, body: Body[T]) -> T:
+        loop = asyncio.get_running_loop()
+        job = _Job(body, loop.create_future())
+        self._queue.append(job)
+        if self._flushing is None:
+            self._flushing = loop.create_task(self._flush())
+        result: T = await job.future
+        return result
+
+    async def _flush(self) -> None:
+        """Hand queued jobs to the writer, a batch at a time, until the queue is empty."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._queue:
+                batch = self._queue[:MAX_COALESCED]
+                del self._queue[:MAX_COALESCED]
+                outcomes = await loop.run_in_executor(self._writer, self._run_batch, batch)
+                for job, (ok, value) in zip(batch, outcomes, strict=True):
+                    if job.future.done():  # the caller went away (cancelled); nothing to tell
+                        continue
+                    if ok:
+                        job.future.set_result(value)
+                    else:
+                        job.future.set_exception(value)
+                if self._after_commit is not None and any(
+                    ok and job.wrote_outbox for job, (ok, _) in zip(batch, outcomes, strict=True)
+                ):
+                    self._after_commit()
+        finally:
+            self._flushing = None
+
+    def _connection(self) -> Connection:
+        if self._writer_connection is None or self._writer_connection.closed:
+            self._writer_connection = self.engine.connect()
+        return self._writer_connection
+
+    def _run_batch(self, batch: list[_Job]) -> list[tuple[bool, Any]]:
+        """In the writer thread: all jobs in one transaction, each in its own savepoint."""
+        connection = self._connection()
+        alone = len(batch) == 1
+        outcomes: list[tuple[bool, Any]] = []
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            for job in batch:
+                if not alone:
+                    connection.exec_driver_sql("SAVEPOINT job")
+                transaction = Transaction(connection, skip_locked=False)
+                try:
+                    value = job.body(transaction)
+                except Exception as error:  # noqa: BLE001 - handed to the job's caller
+                    if not alone:
+                        connection.exec_driver_sql("ROLLBACK TO job")
+                        connection.exec_driver_sql("RELEASE job")
+                    outcomes.append((False, error))
+                    continue
+                if not alone:
+                    connection.exec_driver_sql("RELEASE job")
+                job.wrote_outbox = transaction.outbox.added > 0
+                outcomes.append((True, value))
+            if alone and not outcomes[0][0]:
+                connection.rollback()
+            else:
+                connection.commit()
+        except BaseException as error:
+            log.exception("SQLite commit of %d transaction(s) failed", len(batch))
+            self._abandon(connection)
+            if not isinstance(error, Exception):
+                raise
+            return [(False, error)] * len(batch)
+        return outcomes
+
+    def _abandon(self, connection: Connection) -> None:
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+            self._writer_connection = None
+
+    # Reads ----------------------------------------------------------------------------------
+
+    def _read(self, body: Body[T]) -> T:
+        with self.engine.connect() as connection:
+            # One snapshot for all the body's queries; readers never block the writer (WAL).
+            connection.exec_driver_sql("BEGIN")
+            try:
+                return body(Transaction(connection, skip_locked=False))
+            finally:
+                connection.rollback()
+
+    async def read(self, body: Body[T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._read, body)
+
+    async def stream(
+        self, query: Select[Any], batch: int = 1000
+    ) -> AsyncIterator[list[RowMapping]]:
+        loop = asyncio.get_running_loop()
+        connection = await loop.run_in_executor(self._readers, self.engine.connect)
+        try:
+            await loop.run_in_executor(self._readers, connection.exec_driver_sql, "BEGIN")
+            result = await loop.run_in_executor(self._readers, connection.execute, query)
+            mappings = result.mappings()
+            while rows := await loop.run_in_executor(self._readers, mappings.fetchmany, batch):
+                yield list(rows)
+        finally:
+            await loop.run_in_executor(self._readers, _close, connection)
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    def _migrate(self) -> str | None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            revision = run_upgrade(connection)
+            connection.commit()
+            return revision
+
+    async def migrate(self) -> str | None:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self._migrate)
+
+    async def dispose(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._flushing is not None:
+            await asyncio.shield(self._flushing)
+
+        def close_writer() -> None:
+            if self._writer_connection is not None:
+                self._writer_connection.close()
+                self._writer_connection = None
+
+        await loop.run_in_executor(self._writer, close_writer)
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def _close(connection: Connection) -> None:
+    try:
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+class PostgresDatabase:
+    """PostgreSQL through asyncpg; each transaction on its own pooled connection."""
+
+    backend = "postgresql"
+
+    def __init__(
+        self, settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
+    ) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            settings.url, pool_size=10, max_overflow=20, pool_pre_ping=True
+        )
+        self._after_commit = after_commit
+
+    async def transact(self, body: Body[T]) -> T:
+        async with self.engine.connect() as connection:
+            transactions: list[Transaction] = []
+
+            def run(sync_connection: Connection) -> T:
+                transaction = Transaction(sync_connection, skip_locked=True)
+                transactions.append(transaction)
+                return body(transaction)
+
+            try:
+                value = await connection.run_sync(run)
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
+        if self._after_commit is not None and transactions[0].outbox.added:
+            self._after_commit()
+        return value
+
+    async def read(self, body: Body[T]) -> T:
+        async with self.engine.connect() as connection:
+            try:
+                return await connection.run_sync(
+                    lambda sync_connection: body(Transaction(sync_connection, skip_locked=True))
+                )
+            finally:
+                await connection.rollback()
+
+    async def stream(
+        self, query: Select[Any], batch: int = 1000
+    ) -> AsyncIterator[list[RowMapping]]:
+        async with self.engine.connect() as connection:
+            result = await connection.stream(query.execution_options(yield_per=batch))
+            async for partition in result.mappings().partitions(batch):
+                yield list(partition)
+            await connection.rollback()
+
+    async def migrate(self) -> str | None:
+        async with self.engine.connect() as connection:
+            lock = {"key": _MIGRATION_LOCK}
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
+            await connection.commit()
+            try:
+                revision = await connection.run_sync(run_upgrade)
+                await connection.commit()
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
+                await connection.commit()
+        return revision
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

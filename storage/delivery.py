@@ -1,0 +1,210 @@
+"""The outbox (notifications waiting for delivery) and the cards they keep up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import RowMapping, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
+
+from bot.domain.notifications import Notice
+from storage.tables import cards, outbox, upsert
+from storage.types import UtcDateTime
+
+PENDING: Final = "pending"
+SENT: Final = "sent"
+DEAD: Final = "dead"
+
+_INSERT: Final = insert(outbox)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    team_id: int | None
+    destination: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+def _row(row: RowMapping) -> OutboxRow:
+    return OutboxRow(
+        row["id"],
+        row["team_id"],
+        row["destination"],
+        dict(row["payload"]),
+        row["attempts"],
+        row["created_at"],
+    )
+
+
+def claim_query(limit: int) -> Select[Any]:
+    """Ids of rows a dispatcher may deliver now (bind: now), from ix_outbox_pending.
+
+    A row is deliverable when it is pending, available, not leased by a live owner, and no
+    older row of its destination is still pending: so each destination gets its messages
+    strictly in order, and one destination is only ever worked on by one dispatcher.
+    """
+    older = aliased(outbox)
+    now: BindParameter[datetime] = bindparam("now", type_=UtcDateTime())
+    return (
+        select(outbox.c.id)
+        .where(
+            outbox.c.status == PENDING,
+            outbox.c.available_at <= now,
+            ~select(older.c.id)
+            .where(
+                older.c.destination == outbox.c.destination,
+                older.c.status == PENDING,
+                older.c.id < outbox.c.id,
+            )
+            .exists(),
+            outbox.c.leased_until.is_(None) | (outbox.c.leased_until < now),
+        )
+        .order_by(outbox.c.available_at, outbox.c.id)
+        .limit(limit)
+    )
+
+
+class OutboxRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        #: Rows written in this transaction; the unit of work wakes the dispatcher if any.
+        self.added = 0
+
+    def add(self, team_id: int | None, notices: Sequence[Notice], now: datetime) -> None:
+        if not notices:
+            return
+        self.added += len(notices)
+        self._connection.execute(
+            _INSERT,
+            [
+                {
+                    "team_id": team_id,
+                    "destination": notice.destination,
+                    "payload": notice.payload,
+                    "status": PENDING,
+                    "created_at": now,
+                    "available_at": now + notice.delay,
+                    "attempts": 0,
+                }
+                for notice in notices
+            ],
+        )
+
+    def claim(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool
+    ) -> list[OutboxRow]:
+        """Lease the oldest deliverable row of up to `limit` destinations (see claim_query)."""
+        query = claim_query(limit)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self._connection.execute(query, {"now": now}).scalars())
+        if not ids:
+            return []
+        result = self._connection.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids))
+            .values(lease_owner=owner, leased_until=lease_until)
+            .returning(*outbox.c)
+        )
+        return sorted((_row(row) for row in result.mappings()), key=lambda r: r.id)
+
+    def mark_sent(self, row_id: int, owner: str, now: datetime) -> None:
+        self._connection.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
+            .values(status=SENT, sent_at=now, attempts=outbox.c.attempts + 1, leased_until=None)
+        )
+
+    def retry_later(self, row_id: int, owner: str, available_at: datetime, error: str) -> None:
+        self._connection.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
+            .values(
+                available_at=available_at,
+                attempts=outbox.c.attempts + 1,
+                last_error=error[:2000],
+                leased_until=None,
+                lease_owner=None,
+            )
+        )
+
+    def defer_destination(self, destination: str, available_at: datetime) -> None:
+        """Hold every pending row of a destination until `available_at` (a flood wait)."""
+        self._connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.destination == destination,
+                outbox.c.status == PENDING,
+                outbox.c.available_at < available_at,
+            )
+            .values(available_at=available_at)
+        )
+
+    def mark_dead(self, row_id: int, owner: str, error: str, now: datetime) -> None:
+        self._connection.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
+            .values(
+                status=DEAD,
+                attempts=outbox.c.attempts + 1,
+                last_error=error[:2000],
+                sent_at=now,
+                leased_until=None,
+            )
+        )
+
+    def next_available_at(self) -> datetime | None:
+        result = self._connection.execute(
+            select(func.min(outbox.c.available_at)).where(outbox.c.status == PENDING)
+        )
+        value: datetime | None = result.scalar_one_or_none()
+        return value
+
+    def counts(self) -> dict[str, int]:
+        result = self._connection.execute(
+            select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        )
+        return {str(row[0]): int(row[1]) for row in result}
+
+    def rows(self, *, destination: str | None = None) -> list[OutboxRow]:
+        query = select(outbox).order_by(outbox.c.id)
+        if destination is not None:
+            query = query.where(outbox.c.destination == destination)
+        result = self._connection.execute(query)
+        return [_row(row) for row in result.mappings()]
+
+
+_CARD_LOOKUP: Final = select(cards.c.message_id).where(
+    and_(cards.c.ticket_id == bindparam("ticket_id"), cards.c.chat_id == bindparam("chat_id"))
+)
+
+
+class CardRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def message_id(self, ticket_id: int, chat_id: int) -> int | None:
+        result = self._connection.execute(
+            _CARD_LOOKUP, {"ticket_id": ticket_id, "chat_id": chat_id}
+        )
+        value = result.scalar_one_or_none()
+        return int(value) if value is not None else None
+
+    def remember(self, ticket_id: int, chat_id: int, message_id: int, now: datetime) -> None:
+        statement = upsert(self._connection, cards).values(
+            ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, updated_at=now
+        )
+        self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[cards.c.ticket_id, cards.c.chat_id],
+                set_={"message_id": message_id, "updated_at": now},
+            )
+        )

@@ -1,0 +1,457 @@
+"""Tickets, their timeline and evidence: the SQL for every ticket query lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import (
+    RowMapping,
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from bot.domain.deadlines import NextAction
+from bot.domain.errors import Conflict
+from bot.domain.model import (
+    PENDING_STATUSES,
+    Action,
+    CancelRequest,
+    Event,
+    EventType,
+    Outcome,
+    Status,
+)
+from bot.domain.ticket import Ticket
+from storage.tables import events, evidence, members, teams, tickets, users
+
+_PENDING: Final = [status.value for status in PENDING_STATUSES]
+
+_NEXT_NUMBER: Final = (
+    update(teams)
+    .where(teams.c.id == bindparam("team_id"))
+    .values(last_number=teams.c.last_number + 1)
+    .returning(teams.c.last_number)
+)
+_INSERT_TICKET: Final = insert(tickets).returning(tickets.c.id)
+
+
+#: The assignee named by @username (if any) and an open ticket for the same order and kind,
+#: in one round trip; built once so that creating a ticket compiles nothing.
+def pending_duplicate_query() -> Select[Any]:
+    """An open ticket of the team for the same order and kind (the duplicate warning).
+
+    Any one will do: no ORDER BY, which would make SQLite walk the team's tickets by number
+    instead of seeking ix_tickets_team_id_order_id_kind. Binds: team_id, order_id, kind.
+    """
+    return (
+        select(tickets.c.number)
+        .where(
+            tickets.c.team_id == bindparam("team_id"),
+            tickets.c.order_id == bindparam("order_id"),
+            tickets.c.kind == bindparam("kind"),
+            # OR of plain binds rather than IN: an IN list is re-rendered on every execution.
+            or_(*(tickets.c.status == literal(status) for status in _PENDING)),
+        )
+        .limit(1)
+    )
+
+
+def due_query(limit: int) -> Select[Any]:
+    """Tickets whose next timed action is due (bind: now), from ix_tickets_next_action_at."""
+    return (
+        select(tickets)
+        .where(tickets.c.next_action_at.is_not(None), tickets.c.next_action_at <= bindparam("now"))
+        .order_by(tickets.c.next_action_at)
+        .limit(limit)
+    )
+
+
+#: The assignee named by @username (if any) and an open duplicate, in one round trip; built
+#: once so that creating a ticket compiles nothing.
+_CREATION_CONTEXT: Final = select(
+    select(users.c.id)
+    .select_from(users)
+    .join(members, members.c.user_id == users.c.id)
+    .where(
+        users.c.username_key == bindparam("username_key"),
+        members.c.team_id == bindparam("team_id"),
+    )
+    .limit(1)
+    .scalar_subquery(),
+    pending_duplicate_query().scalar_subquery(),
+)
+_INSERT_EVENT: Final = insert(events)
+#: SET takes every column passed at execution; the WHERE on version refuses a stale write.
+_SAVE: Final = update(tickets).where(
+    tickets.c.id == bindparam("ticket_id"), tickets.c.version == bindparam("expected")
+)
+
+
+def ticket_from_row(row: RowMapping) -> Ticket:
+    cancel = (
+        CancelRequest(
+            row["cancel_requested_by"], row["cancel_reason"] or "", row["cancel_requested_at"]
+        )
+        if row["cancel_requested_by"] is not None
+        else None
+    )
+    next_action = (
+        NextAction(Action(row["next_action"]), row["next_action_at"])
+        if row["next_action"] is not None
+        else None
+    )
+    return Ticket(
+        id=row["id"],
+        team_id=row["team_id"],
+        number=row["number"],
+        order_id=row["order_id"],
+        kind=row["kind"],
+        description=row["description"],
+        creator_id=row["creator_id"],
+        assignee_id=row["assignee_id"],
+        status=Status(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        due_at=row["due_at"],
+        remind_at=row["remind_at"],
+        reminded=row["reminded"],
+        escalation_level=row["escalation_level"],
+        escalated_at=row["escalated_at"],
+        touched_at=row["touched_at"],
+        resolved_at=row["resolved_at"],
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        cancel_request=cancel,
+        next_action=next_action,
+        version=row["version"],
+    )
+
+
+def _values(ticket: Ticket) -> dict[str, Any]:
+    cancel = ticket.cancel_request
+    return {
+        "team_id": ticket.team_id,
+        "number": ticket.number,
+        "order_id": ticket.order_id,
+        "kind": ticket.kind,
+        "description": ticket.description,
+        "creator_id": ticket.creator_id,
+        "assignee_id": ticket.assignee_id,
+        "status": ticket.status.value,
+        "outcome": ticket.outcome.value if ticket.outcome else None,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "due_at": ticket.due_at,
+        "remind_at": ticket.remind_at,
+        "reminded": ticket.reminded,
+        "escalation_level": ticket.escalation_level,
+        "escalated_at": ticket.escalated_at,
+        "touched_at": ticket.touched_at,
+        "resolved_at": ticket.resolved_at,
+        "cancel_requested_by": cancel.requested_by if cancel else None,
+        "cancel_reason": cancel.reason if cancel else None,
+        "cancel_requested_at": cancel.at if cancel else None,
+        "next_action": ticket.next_action.action.value if ticket.next_action else None,
+        "next_action_at": ticket.next_action.at if ticket.next_action else None,
+        "version": ticket.version,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CreationContext:
+    """What creating a ticket must know first, read in one round trip."""
+
+    assignee_id: int | None
+    duplicate_number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    id: int
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    id: int
+    ticket_id: int
+    type: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    size: int | None
+    caption: str | None
+    media_group_id: str | None
+    uploader_id: int
+    at: datetime
+    archive_path: str | None
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketStats:
+    total: int
+    by_kind: dict[str, int]
+    by_status: dict[str, int]
+    by_assignee: dict[int | None, int]
+    resolved: int
+    resolved_in_time: int
+
+
+class TicketRepository:
+    """Tickets of all teams; every query names the team it is scoped to."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def next_number(self, team_id: int) -> int:
+        """The team's next ticket number. The row lock it takes serialises concurrent creators,
+        and a rollback gives the number back, so numbers have no gaps."""
+        result = self._connection.execute(_NEXT_NUMBER, {"team_id": team_id})
+        return int(result.scalar_one())
+
+    def creation_context(
+        self, team_id: int, order_id: str, kind: str, assignee_username: str | None
+    ) -> CreationContext:
+        row = self._connection.execute(
+            _CREATION_CONTEXT,
+            {
+                "team_id": team_id,
+                "order_id": order_id,
+                "kind": kind,
+                "username_key": assignee_username.lower() if assignee_username else None,
+            },
+        ).one()
+        return CreationContext(row[0], row[1])
+
+    def add(self, ticket: Ticket) -> int:
+        result = self._connection.execute(_INSERT_TICKET, _values(ticket))
+        return int(result.scalar_one())
+
+    def save(self, ticket: Ticket, *, expected_version: int) -> None:
+        """Write a changed ticket; Conflict if someone else changed it since it was read."""
+        values = _values(ticket)
+        for column in ("team_id", "number", "created_at", "creator_id"):
+            del values[column]
+        values.update(ticket_id=ticket.id, expected=expected_version)
+        result = self._connection.execute(_SAVE, values)
+        if result.rowcount != 1:
+            raise Conflict(number=ticket.number)
+
+    def by_number(self, team_id: int, number: int) -> Ticket | None:
+        result = self._connection.execute(
+            select(tickets).where(tickets.c.team_id == team_id, tickets.c.number == number)
+        )
+        row = result.mappings().one_or_none()
+        return ticket_from_row(row) if row else None
+
+    def by_id(self, ticket_id: int) -> Ticket | None:
+        result = self._connection.execute(select(tickets).where(tickets.c.id == ticket_id))
+        row = result.mappings().one_or_none()
+        return ticket_from_row(row) if row else None
+
+    def _list(self, *conditions: Any, limit: int, newest_first: bool = True) -> list[Ticket]:
+        order = tickets.c.id.desc() if newest_first else tickets.c.due_at.asc()
+        result = self._connection.execute(
+            select(tickets).where(*conditions).order_by(order).limit(limit)
+        )
+        return [ticket_from_row(row) for row in result.mappings()]
+
+    def assigned_to(
+        self, team_id: int | None, user_id: int, *, pending_only: bool = True, limit: int = 30
+    ) -> list[Ticket]:
+        conditions = [tickets.c.assignee_id == user_id]
+        if team_id is not None:
+            conditions.append(tickets.c.team_id == team_id)
+        if pending_only:
+            conditions.append(tickets.c.status.in_(_PENDING))
+        return self._list(*conditions, limit=limit, newest_first=False)
+
+    def created_by(self, team_id: int, user_id: int, *, limit: int = 30) -> list[Ticket]:
+        return self._list(
+            tickets.c.team_id == team_id, tickets.c.creator_id == user_id, limit=limit
+        )
+
+    def pending(
+        self,
+        team_id: int,
+        *,
+        assignee_id: int | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+    ) -> list[Ticket]:
+        conditions = [tickets.c.team_id == team_id, tickets.c.status.in_(_PENDING)]
+        if assignee_id is not None:
+            conditions.append(tickets.c.assignee_id == assignee_id)
+        if kind is not None:
+            conditions.append(tickets.c.kind == kind)
+        return self._list(*conditions, limit=limit, newest_first=False)
+
+    def count_pending(self, team_id: int) -> int:
+        result = self._connection.execute(
+            select(func.count())
+            .select_from(tickets)
+            .where(tickets.c.team_id == team_id, tickets.c.status.in_(_PENDING))
+        )
+        return int(result.scalar_one())
+
+    def by_order(self, team_id: int, order_id: str, *, limit: int = 30) -> list[Ticket]:
+        return self._list(tickets.c.team_id == team_id, tickets.c.order_id == order_id, limit=limit)
+
+    def due(self, now: datetime, limit: int, *, skip_locked: bool) -> list[Ticket]:
+        """Tickets whose next timed action is due, oldest first (at most `limit`).
+
+        With `skip_locked` (PostgreSQL) the rows are locked for this transaction and rows
+        another sweeper holds are passed over, so concurrent sweepers never take the same row.
+        """
+        query = due_query(limit)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        result = self._connection.execute(query, {"now": now})
+        return [ticket_from_row(row) for row in result.mappings()]
+
+    def stats(self, team_id: int, since: datetime | None) -> TicketStats:
+        scope = [tickets.c.team_id == team_id]
+        if since is not None:
+            scope.append(tickets.c.created_at >= since)
+
+        def grouped(column: Any) -> dict[Any, int]:
+            result = self._connection.execute(
+                select(column, func.count()).where(*scope).group_by(column)
+            )
+            return {row[0]: int(row[1]) for row in result}
+
+        by_kind = grouped(tickets.c.kind)
+        by_status = grouped(tickets.c.status)
+        by_assignee = grouped(tickets.c.assignee_id)
+        in_time = self._connection.execute(
+            select(
+                func.count(),
+                func.coalesce(
+                    func.sum(case((tickets.c.resolved_at <= tickets.c.due_at, 1), else_=0)), 0
+                ),
+            ).where(*scope, tickets.c.resolved_at.is_not(None))
+        )
+        resolved, resolved_in_time = in_time.one()
+        return TicketStats(
+            total=sum(by_status.values()),
+            by_kind=by_kind,
+            by_status=by_status,
+            by_assignee=by_assignee,
+            resolved=int(resolved),
+            resolved_in_time=int(resolved_in_time),
+        )
+
+    @staticmethod
+    def export_query(team_id: int, since: datetime | None) -> Select[Any]:
+        """Every ticket of a team (created since a time), oldest first: for streaming exports."""
+        conditions = [tickets.c.team_id == team_id]
+        if since is not None:
+            conditions.append(tickets.c.created_at >= since)
+        # By number: the (team_id, number) index serves the team's rows in order.
+        return select(tickets).where(*conditions).order_by(tickets.c.number)
+
+
+class EventRepository:
+    """The append-only timeline."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    @staticmethod
+    def _row(ticket_id: int, team_id: int, event: Event) -> dict[str, Any]:
+        return {
+            "ticket_id": ticket_id,
+            "team_id": team_id,
+            "type": event.type.value,
+            "actor_id": event.actor_id,
+            "at": event.at,
+            "payload": event.payload,
+        }
+
+    def append(self, ticket_id: int, team_id: int, event: Event) -> None:
+        self._connection.execute(_INSERT_EVENT, self._row(ticket_id, team_id, event))
+
+    def append_many(self, rows: Sequence[tuple[int, int, Event]]) -> None:
+        if rows:
+            self._connection.execute(
+                _INSERT_EVENT,
+                [self._row(ticket_id, team, event) for ticket_id, team, event in rows],
+            )
+
+    def timeline(self, ticket_id: int, *, limit: int = 200) -> list[TimelineEntry]:
+        result = self._connection.execute(
+            select(events).where(events.c.ticket_id == ticket_id).order_by(events.c.id).limit(limit)
+        )
+        return [
+            TimelineEntry(
+                row["id"],
+                Event(EventType(row["type"]), row["actor_id"], row["at"], dict(row["payload"])),
+            )
+            for row in result.mappings()
+        ]
+
+    def count(self, ticket_id: int) -> int:
+        result = self._connection.execute(
+            select(func.count()).select_from(events).where(events.c.ticket_id == ticket_id)
+        )
+        return int(result.scalar_one())
+
+
+class EvidenceRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, item: dict[str, Any]) -> int:
+        result = self._connection.execute(insert(evidence).returning(evidence.c.id), item)
+        return int(result.scalar_one())
+
+    def exists(self, ticket_id: int, file_unique_id: str) -> bool:
+        result = self._connection.execute(
+            select(evidence.c.id).where(
+                evidence.c.ticket_id == ticket_id, evidence.c.file_unique_id == file_unique_id
+            )
+        )
+        return result.first() is not None
+
+    def count(self, ticket_id: int) -> int:
+        result = self._connection.execute(
+            select(func.count()).select_from(evidence).where(evidence.c.ticket_id == ticket_id)
+        )
+        return int(result.scalar_one())
+
+    def of_ticket(self, ticket_id: int) -> list[EvidenceItem]:
+        result = self._connection.execute(
+            select(evidence).where(evidence.c.ticket_id == ticket_id).order_by(evidence.c.id)
+        )
+        return [_evidence(row) for row in result.mappings()]
+
+    def of_media_group(self, media_group_id: str) -> list[EvidenceItem]:
+        result = self._connection.execute(
+            select(evidence)
+            .where(evidence.c.media_group_id == media_group_id)
+            .order_by(evidence.c.id)
+        )
+        return [_evidence(row) for row in result.mappings()]
+
+    def set_archive(self, evidence_id: int, path: str, sha256: str) -> None:
+        self._connection.execute(
+            update(evidence)
+            .where(evidence.c.id == evidence_id)
+            .values(archive_path=path, sha256=sha256)
+        )
+
+
+def _evidence(row: RowMapping) -> EvidenceItem:
+    return EvidenceItem(**{key: row[key] for key in EvidenceItem.__slots__})

@@ -1,0 +1,32 @@
+"""One transaction with every repository bound to it: what a use case's body works with."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from storage.conversation import DialogueRepository, ProcessedUpdateRepository
+from storage.delivery import CardRepository, OutboxRepository
+from storage.people import PeopleRepository
+from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
+
+
+class Transaction:
+    """The repositories over one connection inside one transaction.
+
+    Bodies are plain functions of a Transaction: they run to completion without awaiting, so
+    a transaction never stays open across unrelated work, and `Database` decides where it
+    runs (a dedicated SQLite thread, or a greenlet over asyncpg).
+    """
+
+    def __init__(self, connection: Connection, *, skip_locked: bool) -> None:
+        self.connection = connection
+        #: Whether row claims can use FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite serialises).
+        self.skip_locked = skip_locked
+        self.tickets = TicketRepository(connection)
+        self.events = EventRepository(connection)
+        self.evidence = EvidenceRepository(connection)
+        self.outbox = OutboxRepository(connection)
+        self.cards = CardRepository(connection)
+        self.people = PeopleRepository(connection)
+        self.dialogues = DialogueRepository(connection)
+        self.processed = ProcessedUpdateRepository(connection)
