@@ -1,0 +1,75 @@
+"""What the configuration says about teams and kinds, looked up by id at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.config import Settings, TeamSettings
+from bot.domain.deadlines import EscalationPolicy
+from bot.domain.errors import NotFound, UsageError
+from bot.domain.model import Kind
+from bot.domain.notifications import Audience
+from bot.domain.people import Team
+
+
+@dataclass(frozen=True, slots=True)
+class TeamProfile:
+    """A configured team with its database id."""
+
+    team: Team
+    settings: TeamSettings
+
+    @property
+    def supervisors(self) -> frozenset[int]:
+        return frozenset(self.settings.supervisors)
+
+
+class Directory:
+    """Teams by id and chat, the resolved kinds, the SLA policy and the integrations."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.kinds: Mapping[str, Kind] = settings.resolved_kinds()
+        self.policy = EscalationPolicy(settings.sla.escalate_again_after)
+        self._webhooks = tuple((hook.url, hook.events) for hook in settings.integrations.webhooks)
+        self._by_id: dict[int, TeamProfile] = {}
+        self._by_chat: dict[int, TeamProfile] = {}
+
+    def register(self, team: Team, settings: TeamSettings) -> None:
+        profile = TeamProfile(team, settings)
+        self._by_id[team.id] = profile
+        self._by_chat[team.chat_id] = profile
+
+    def team(self, team_id: int) -> TeamProfile:
+        try:
+            return self._by_id[team_id]
+        except KeyError:
+            raise NotFound("notfound.team") from None
+
+    def by_chat(self, chat_id: int) -> TeamProfile | None:
+        return self._by_chat.get(chat_id)
+
+    def teams(self) -> list[TeamProfile]:
+        return list(self._by_id.values())
+
+    def kind(self, name: str, command: str = "ticket") -> Kind:
+        try:
+            return self.kinds[name]
+        except KeyError:
+            known = " ".join(f"#{kind}" for kind in self.kinds)
+            raise UsageError(command, "kind_unknown", token=f"#{name}", known=known) from None
+
+    def kind_or_default(self, name: str) -> Kind:
+        """A configured kind, or one with SLA defaults for a kind since removed from the config."""
+        kind = self.kinds.get(name)
+        if kind is not None:
+            return kind
+        sla = self.settings.sla
+        return Kind(name, name, name, sla.reply_within, sla.remind_before, needs_outcome=False)
+
+    def default_kind(self) -> Kind:
+        return self.kind("task") if "task" in self.kinds else next(iter(self.kinds.values()))
+
+    def audience(self, team_id: int) -> Audience:
+        return Audience(self.team(team_id).team.chat_id, self._webhooks)

@@ -1,0 +1,1 @@
+"""Helpers the tests share: fake clock, databases, Telegram-shaped updates."""
