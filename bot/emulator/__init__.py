@@ -1,0 +1,45 @@
+"""A local Telegram Bot API emulator with a browser chat panel, for demos and tests offline.
+
+core = EmulatorCore(demo_scenario())
+server = await start_server(core, "127.0.0.1", 0)   # server.base_url, server.base_file_url
+...
+await server.stop()
+await core.aclose()
+"""
+
+from bot.emulator.core import (
+    CallbackAnswer,
+    ChatActionRecord,
+    EmulatorCore,
+    MediaItem,
+    PersonaError,
+    PersonaHandle,
+    RequestRecord,
+)
+from bot.emulator.errors import ApiError
+from bot.emulator.flood import FloodLimiter, FloodRules
+from bot.emulator.params import UploadedFile
+from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario, demo_scenario
+from bot.emulator.server import RunningServer, build_app, start_server
+
+__all__ = [
+    "ApiError",
+    "BotSpec",
+    "CallbackAnswer",
+    "ChatActionRecord",
+    "EmulatorCore",
+    "FloodLimiter",
+    "FloodRules",
+    "GroupSpec",
+    "MediaItem",
+    "PersonaError",
+    "PersonaHandle",
+    "PersonaSpec",
+    "RequestRecord",
+    "RunningServer",
+    "Scenario",
+    "UploadedFile",
+    "build_app",
+    "demo_scenario",
+    "start_server",
+]

@@ -1,0 +1,59 @@
+"""Bot API error type raised inside the emulator and rendered as Telegram's error JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """A Bot API failure: HTTP status, Telegram's description and optional response parameters."""
+
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body Telegram answers with for this error."""
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        parameters: dict[str, int] = {}
+        if self.retry_after is not None:
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            body["parameters"] = parameters
+        return body
+
+
+def bad_request(reason: str) -> ApiError:
+    """400 with Telegram's "Bad Request: " prefix."""
+    return ApiError(400, f"Bad Request: {reason}")
+
+
+def forbidden(reason: str) -> ApiError:
+    """403 with Telegram's "Forbidden: " prefix."""
+    return ApiError(403, f"Forbidden: {reason}")
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """429 with the retry_after parameter, worded as Telegram does."""
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+
+
+def conflict(reason: str) -> ApiError:
+    """409 with Telegram's "Conflict: " prefix."""
+    return ApiError(409, f"Conflict: {reason}")
