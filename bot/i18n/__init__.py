@@ -1,0 +1,95 @@
+"""Texts in Chinese and English: gettext catalogs (read with Babel), looked up by key."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_timedelta
+from babel.messages.pofile import read_po
+
+from bot.domain.model import Language
+
+log = logging.getLogger(__name__)
+
+_DIRECTORY: Final = Path(__file__).parent
+_LOCALES: Final = {Language.ZH: Locale.parse("zh_Hans_CN"), Language.EN: Locale.parse("en")}
+
+
+class Markup(str):
+    """Text that is already HTML (a mention link, a rendered fragment): not escaped again."""
+
+    __slots__ = ()
+
+
+def escape(value: object) -> Markup:
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value), quote=False))
+
+
+def load_catalog(language: Language) -> dict[str, str]:
+    """Key → text from `<language>.po` (msgid is the key, msgstr the text)."""
+    with (_DIRECTORY / f"{language.value}.po").open("rb") as file:
+        catalog = read_po(file, locale=str(_LOCALES[language]))
+    return {str(message.id): str(message.string) for message in catalog if message.id}
+
+
+class Texts:
+    """The texts of one language; parameters are HTML-escaped unless they are Markup."""
+
+    def __init__(self, language: Language, catalog: Mapping[str, str], fallback: Mapping[str, str]):
+        self.language = language
+        self.locale = _LOCALES[language]
+        self._catalog = catalog
+        self._fallback = fallback
+
+    def __call__(self, key: str, **params: Any) -> Markup:
+        template = self._catalog.get(key) or self._fallback.get(key)
+        if template is None:
+            log.error("no text for %r in %s", key, self.language.value)
+            return Markup(html.escape(key))
+        try:
+            return Markup(template.format_map({k: escape(v) for k, v in params.items()}))
+        except (KeyError, IndexError, ValueError):
+            log.exception(
+                "text %r in %s does not fit its parameters %s", key, self.language, params
+            )
+            return Markup(html.escape(template))
+
+    def has(self, key: str) -> bool:
+        return key in self._catalog
+
+    def moment(self, value: datetime, zone: ZoneInfo) -> str:
+        """A deadline as people read it: 11月3日 09:00 / Nov 3, 09:00, in the team's timezone."""
+        local = value.astimezone(zone)
+        day = format_skeleton("MMMd", local, tzinfo=zone, locale=self.locale)
+        return f"{day} {local:%H:%M}"
+
+    def span(self, value: timedelta) -> str:
+        """A rough duration: 5 小时 / 5 hours."""
+        return str(format_timedelta(value, threshold=1.5, locale=self.locale))
+
+    def number(self, value: int) -> str:
+        return f"{value:,}"
+
+
+class Catalogs:
+    """Both languages, loaded once at start (a missing English text is a bug caught by tests)."""
+
+    def __init__(self) -> None:
+        english = load_catalog(Language.EN)
+        self._texts = {
+            Language.EN: Texts(Language.EN, english, english),
+            Language.ZH: Texts(Language.ZH, load_catalog(Language.ZH), english),
+        }
+
+    def __getitem__(self, language: Language) -> Texts:
+        return self._texts[language]
+
+    def keys(self, language: Language) -> set[str]:
+        return set(load_catalog(language))

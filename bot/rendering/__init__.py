@@ -1,0 +1,1 @@
+"""What the bot says: tickets, lists, notices and errors rendered as Telegram HTML with buttons."""

@@ -1,0 +1,31 @@
+"""Messages as python-telegram-bot objects (inline keyboards, reply prompts)."""
+
+from __future__ import annotations
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.rendering.messages import Message
+
+
+def inline_markup(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(button.text, url=button.url)
+                if button.url
+                else InlineKeyboardButton(button.text, callback_data=button.callback_data)
+                for button in row
+            ]
+            for row in message.buttons
+        ]
+    )
+
+
+def reply_markup(message: Message) -> InlineKeyboardMarkup | ForceReply | None:
+    if message.buttons:
+        return inline_markup(message)
+    if message.force_reply:
+        return ForceReply(selective=True, input_field_placeholder=message.placeholder)
+    return None

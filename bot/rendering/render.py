@@ -1,0 +1,423 @@
+"""Tickets, lists, stats, notices and errors as messages, in the reader's language and zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from bot.domain.commands import COMMAND_NAMES
+from bot.domain.errors import DomainError, UsageError
+from bot.domain.model import (
+    Action,
+    EventType,
+    Kind,
+    Language,
+    Role,
+    Status,
+    ticket_label,
+)
+from bot.domain.people import Person
+from bot.domain.permissions import Actor
+from bot.domain.ticket import Ticket
+from bot.i18n import Markup, Texts, escape
+from bot.rendering.callbacks import Verb, encode
+from bot.rendering.messages import Button, Keyboard, Message
+from storage.tickets import EvidenceItem, TicketStats, TimelineEntry
+
+#: Telegram's limit on a message's text; longer lists are cut with a note.
+MAX_TEXT: Final = 4096
+_STATUS_ICON: Final = {
+    Status.OPEN: "🟡",
+    Status.IN_PROGRESS: "🔵",
+    Status.RESOLVED: "✅",
+    Status.ESCALATED: "🚨",
+    Status.CLOSED: "⚖️",
+    Status.APPEALED: "📣",
+    Status.CANCELLED: "🚫",
+}
+
+
+def tag(number: int) -> Markup:
+    """#T1042: tapping it in Telegram lists every message about the ticket."""
+    return Markup(f"#{ticket_label(number)}")
+
+
+def name_of(people: Mapping[int, Person], user_id: int | None, texts: Texts) -> Markup:
+    if user_id is None:
+        return texts("person.nobody")
+    person = people.get(user_id)
+    return escape(person.display_name if person else str(user_id))
+
+
+def mention(people: Mapping[int, Person], user_id: int, texts: Texts) -> Markup:
+    """A link that notifies the user even without a username."""
+    return Markup(f'<a href="tg://user?id={user_id}">{name_of(people, user_id, texts)}</a>')
+
+
+class Renderer:
+    """Knows the kinds' labels; everything else comes in with each call."""
+
+    def __init__(self, kinds: Mapping[str, Kind]) -> None:
+        self._kinds = kinds
+
+    def kind_label(self, name: str, texts: Texts) -> str:
+        kind = self._kinds.get(name)
+        return kind.label(texts.language) if kind else name
+
+    def _deadline(self, ticket: Ticket, texts: Texts, zone: ZoneInfo, now: datetime) -> Markup:
+        moment = texts.moment(ticket.due_at, zone)
+        if ticket.status not in (Status.OPEN, Status.IN_PROGRESS):
+            return texts("deadline.plain", at=moment)
+        left = ticket.due_at - now
+        if left >= timedelta(0):
+            return texts("deadline.left", at=moment, left=texts.span(left))
+        return texts("deadline.overdue", at=moment, over=texts.span(-left))
+
+    def summary(
+        self,
+        ticket: Ticket,
+        people: Mapping[int, Person],
+        texts: Texts,
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> Markup:
+        """The facts of a ticket, as the top of a card or of /show."""
+        lines = [
+            texts(
+                "ticket.heading",
+                icon=_STATUS_ICON[ticket.status],
+                tag=tag(ticket.number),
+                kind=self.kind_label(ticket.kind, texts),
+                status=texts(f"status.{ticket.status.value}"),
+            ),
+            texts("ticket.order", order=Markup(f"<code>{escape(ticket.order_id)}</code>")),
+            texts("ticket.description", description=ticket.description),
+            texts(
+                "ticket.people",
+                creator=name_of(people, ticket.creator_id, texts),
+                assignee=name_of(people, ticket.assignee_id, texts),
+            ),
+            self._deadline(ticket, texts, zone, now),
+        ]
+        if ticket.outcome is not None:
+            lines.append(texts("ticket.outcome", outcome=texts(f"outcome.{ticket.outcome.value}")))
+        if ticket.cancel_request is not None:
+            lines.append(
+                texts(
+                    "ticket.cancel_requested",
+                    who=name_of(people, ticket.cancel_request.requested_by, texts),
+                    reason=ticket.cancel_request.reason,
+                )
+            )
+        return Markup("\n".join(lines))
+
+    # --- the assignee's card -----------------------------------------------------------------
+
+    def card(
+        self,
+        ticket: Ticket,
+        viewer_id: int,
+        people: Mapping[int, Person],
+        texts: Texts,
+        zone: ZoneInfo,
+        now: datetime,
+        evidence_count: int = 0,
+    ) -> Message:
+        """The ticket as its assignee sees it in private chat, with the buttons they may use."""
+        lines = [self.summary(ticket, people, texts, zone, now)]
+        if evidence_count:
+            lines.append(texts("ticket.evidence_count", count=evidence_count))
+        if ticket.assignee_id != viewer_id:
+            lines.append(
+                texts("card.no_longer_yours", assignee=name_of(people, ticket.assignee_id, texts))
+            )
+            return Message("\n".join(lines))
+        return Message("\n".join(lines), self.card_buttons(ticket, viewer_id, texts))
+
+    def card_buttons(self, ticket: Ticket, viewer_id: int, texts: Texts) -> Keyboard:
+        """Only buttons the assignee could use now; pressing one is checked again anyway."""
+        assert ticket.id is not None
+        kind = self._kinds.get(ticket.kind)
+        viewer = Actor(viewer_id, ticket.team_id, Role.MEMBER)
+        ticket_id, version = ticket.id, ticket.version
+        rows: list[tuple[Button, ...]] = []
+        if ticket.may(viewer, Action.ACKNOWLEDGE):
+            rows.append((Button(texts("button.acknowledge"), encode(Verb.ACKNOWLEDGE, ticket_id)),))
+        if kind is not None and kind.needs_outcome and ticket.may(viewer, Action.AGREE):
+            rows.append(
+                (
+                    Button(texts("button.agreed"), encode(Verb.AGREE, ticket_id, version)),
+                    Button(texts("button.disagreed"), encode(Verb.DISAGREE, ticket_id, version)),
+                )
+            )
+        elif ticket.may(viewer, Action.DONE):
+            rows.append((Button(texts("button.done"), encode(Verb.DONE, ticket_id, version)),))
+        extra: list[Button] = []
+        if ticket.may(viewer, Action.ADD_EVIDENCE):
+            extra.append(Button(texts("button.evidence"), encode(Verb.EVIDENCE, ticket_id)))
+        if ticket.may(viewer, Action.NOTE):
+            extra.append(Button(texts("button.note"), encode(Verb.NOTE, ticket_id)))
+        if ticket.may(viewer, Action.TRANSFER):
+            extra.append(Button(texts("button.transfer"), encode(Verb.TRANSFER, ticket_id)))
+        if extra:
+            rows.append(tuple(extra))
+        return tuple(rows)
+
+    # --- /show -------------------------------------------------------------------------------
+
+    def details(
+        self,
+        ticket: Ticket,
+        timeline: Sequence[TimelineEntry],
+        evidence: Sequence[EvidenceItem],
+        people: Mapping[int, Person],
+        texts: Texts,
+        zone: ZoneInfo,
+        now: datetime,
+    ) -> Message:
+        lines = [self.summary(ticket, people, texts, zone, now), "", texts("timeline.heading")]
+        for entry in timeline:
+            lines.append(self.event_line(entry, people, texts, zone))
+        if evidence:
+            lines.extend(["", texts("evidence.heading", count=len(evidence))])
+            for item in evidence:
+                lines.append(
+                    texts(
+                        "evidence.line",
+                        type=texts(f"evidence.type.{item.type}"),
+                        name=item.file_name or item.caption or item.file_unique_id,
+                        who=name_of(people, item.uploader_id, texts),
+                        at=texts.moment(item.at, zone),
+                    )
+                )
+        return Message(_fit("\n".join(lines), texts))
+
+    def event_line(
+        self, entry: TimelineEntry, people: Mapping[int, Person], texts: Texts, zone: ZoneInfo
+    ) -> Markup:
+        event = entry.event
+        payload = event.payload
+        params: dict[str, Any] = {
+            "at": texts.moment(event.at, zone),
+            "who": name_of(people, event.actor_id, texts)
+            if event.actor_id
+            else texts("person.system"),
+            "text": payload.get("text") or "",
+        }
+        if event.type is EventType.OUTCOME:
+            params["outcome"] = texts(f"outcome.{payload.get('outcome', 'done')}")
+        if event.type in (EventType.TRANSFERRED, EventType.ASSIGNED):
+            params["to"] = name_of(people, payload.get("to"), texts)
+        if event.type is EventType.ESCALATED:
+            params["level"] = payload.get("level", 1)
+        if event.type is EventType.EVIDENCE:
+            params["type"] = texts(f"evidence.type.{payload.get('type', 'document')}")
+        line = texts(f"event.{event.type.value}", **params)
+        if params["text"] and event.type not in _TEXT_IN_LINE:
+            line = Markup(f"{line} — {escape(params['text'])}")
+        return line
+
+    # --- lists and stats ---------------------------------------------------------------------
+
+    def ticket_list(
+        self,
+        heading: Markup,
+        tickets: Sequence[Ticket],
+        people: Mapping[int, Person],
+        texts: Texts,
+        zone: ZoneInfo,
+        now: datetime,
+        total: int | None = None,
+    ) -> Message:
+        if not tickets:
+            return Message(f"{heading}\n{texts('list.empty')}")
+        lines = [heading]
+        for ticket in tickets:
+            lines.append(
+                texts(
+                    "list.line",
+                    icon=_STATUS_ICON[ticket.status],
+                    tag=tag(ticket.number),
+                    kind=self.kind_label(ticket.kind, texts),
+                    order=ticket.order_id,
+                    assignee=name_of(people, ticket.assignee_id, texts),
+                    deadline=self._deadline(ticket, texts, zone, now),
+                )
+            )
+        if total is not None and total > len(tickets):
+            lines.append(texts("list.more", shown=len(tickets), total=total))
+        return Message(_fit("\n".join(lines), texts))
+
+    def stats(
+        self,
+        stats: TicketStats,
+        people: Mapping[int, Person],
+        texts: Texts,
+        period: timedelta | None,
+    ) -> Message:
+        heading = (
+            texts("stats.heading_period", days=max(1, round(period / timedelta(days=1))))
+            if period
+            else texts("stats.heading_all")
+        )
+        lines = [heading, texts("stats.total", total=stats.total)]
+        if stats.total:
+            lines.append(texts("stats.by_status"))
+            lines.extend(
+                texts("stats.row", label=texts(f"status.{status}"), count=count)
+                for status, count in _by_count(stats.by_status)
+            )
+            lines.append(texts("stats.by_kind"))
+            lines.extend(
+                texts("stats.row", label=self.kind_label(kind, texts), count=count)
+                for kind, count in _by_count(stats.by_kind)
+            )
+            lines.append(texts("stats.by_assignee"))
+            lines.extend(
+                texts("stats.row", label=name_of(people, assignee, texts), count=count)
+                for assignee, count in _by_count(stats.by_assignee)
+            )
+            share = stats.resolved_in_time / stats.resolved * 100 if stats.resolved else 0.0
+            lines.append(
+                texts(
+                    "stats.in_time",
+                    resolved=stats.resolved,
+                    in_time=stats.resolved_in_time,
+                    share=f"{share:.0f}",
+                )
+            )
+        return Message(_fit("\n".join(lines), texts))
+
+    # --- errors and help ---------------------------------------------------------------------
+
+    def error(self, error: DomainError, texts: Texts) -> Message:
+        """What went wrong, and for usage errors the right form with an example."""
+        params = dict(error.params)
+        if isinstance(params.get("action"), str):
+            params["action"] = texts(f"action.{params['action']}")
+        if isinstance(params.get("status"), str):
+            params["status"] = texts(f"status.{params['status']}")
+        if params.get("number") is not None:
+            params["tag"] = tag(int(params["number"]))
+        else:
+            params["tag"] = ""
+        text = texts(error.key, **params)
+        if isinstance(error, UsageError):
+            text = Markup(f"{text}\n{texts('usage.label')} {texts(f'usage.{error.command}')}")
+        return Message(text)
+
+    # --- notices (outbox) --------------------------------------------------------------------
+
+    def notice(
+        self,
+        template: str,
+        payload: Mapping[str, Any],
+        people: Mapping[int, Person],
+        texts: Texts,
+        zone: ZoneInfo,
+        supervisors: Iterable[int],
+        now: datetime,
+    ) -> Message:
+        """A notice about one event, from the snapshot the outbox row carries."""
+        ticket: Mapping[str, Any] = payload["ticket"]
+        event: Mapping[str, Any] = payload["event"]
+        details: Mapping[str, Any] = event.get("payload") or {}
+        due_at = datetime.fromisoformat(details.get("due_at") or ticket["due_at"])
+        params: dict[str, Any] = {
+            "tag": tag(ticket["number"]),
+            "kind": self.kind_label(ticket["kind"], texts),
+            "order": Markup(f"<code>{escape(ticket['order_id'])}</code>"),
+            "who": name_of(people, event.get("actor_id"), texts),
+            "creator": name_of(people, ticket["creator_id"], texts),
+            "assignee": name_of(people, ticket["assignee_id"], texts),
+            "text": details.get("text") or "",
+            "due": texts.moment(due_at, zone),
+            "left": texts.span(max(due_at - now, timedelta(0))),
+            "supervisors": supervisors_line(supervisors, people, texts),
+        }
+        buttons: Keyboard = ()
+        key = f"notice.{template}"
+        if template == "escalated":
+            if event["type"] == EventType.OUTCOME.value:
+                key = "notice.escalated_disagreed"
+            elif int(details.get("level", 1)) > 1:
+                key = "notice.escalated_again"
+            else:
+                key = "notice.escalated_timeout"
+            failed = details.get("assignee_id", ticket["assignee_id"])
+            params["assignee"] = (
+                mention(people, failed, texts) if failed else texts("person.nobody")
+            )
+        elif template == "resolved":
+            params["outcome"] = texts(f"outcome.{details.get('outcome', 'done')}")
+        elif template == "transferred":
+            params["from"] = name_of(people, details.get("from"), texts)
+            params["to"] = mention(people, details["to"], texts) if details.get("to") else ""
+        elif template == "cancel_requested":
+            ticket_id = ticket["ticket_id"]
+            buttons = (
+                (
+                    Button(texts("button.approve_cancel"), encode(Verb.APPROVE_CANCEL, ticket_id)),
+                    Button(texts("button.reject_cancel"), encode(Verb.REJECT_CANCEL, ticket_id)),
+                ),
+            )
+        elif template == "cancelled" and details.get("request_reason"):
+            params["text"] = details["request_reason"]
+        text = texts(key, **params)
+        if params["text"] and template in _NOTICES_WITH_TEXT:
+            text = Markup(f"{text}\n{texts('notice.quote', text=params['text'])}")
+        return Message(text, buttons)
+
+    def help(self, texts: Texts, *, private: bool) -> Message:
+        lines = [texts("help.heading")]
+        lines.extend(texts(f"usage.{name}") for name in COMMAND_NAMES if name != "start")
+        lines.append(texts("help.footer_private" if private else "help.footer_group"))
+        return Message("\n".join(lines))
+
+
+_TEXT_IN_LINE: Final = frozenset({EventType.CREATED})
+#: Notices that quote the text of their event (note, reason, ruling) under the headline.
+_NOTICES_WITH_TEXT: Final = frozenset(
+    {
+        "note",
+        "transferred",
+        "resolved",
+        "escalated",
+        "cancel_requested",
+        "cancel_rejected",
+        "cancelled",
+        "ruled",
+        "appealed",
+        "reopened",
+    }
+)
+
+
+def _by_count(counts: Mapping[Any, int]) -> list[tuple[Any, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def _fit(text: str, texts: Texts) -> str:
+    """Cut a long text at a line break so it stays one Telegram message."""
+    if len(text) <= MAX_TEXT:
+        return text
+    cut = text.rfind("\n", 0, MAX_TEXT - 40)
+    return f"{text[:cut]}\n{texts('list.truncated')}"
+
+
+def language_of(person: Person | None, team_language: Language, *, private: bool) -> Language:
+    """Groups speak the team's language; private chats the person's own."""
+    if private and person is not None:
+        return person.private_language(team_language)
+    return team_language
+
+
+def supervisors_line(
+    supervisor_ids: Iterable[int], people: Mapping[int, Person], texts: Texts
+) -> Markup:
+    ids = sorted(set(supervisor_ids))
+    if not ids:
+        return texts("notice.no_supervisors")
+    return Markup(" ".join(mention(people, user_id, texts) for user_id in ids))
