@@ -39,6 +39,9 @@ _MIGRATION_LOCK: Final = 0x7469636B  # "tick"
 
 
 class Database(Protocol):
+    #: Called after a commit that wrote outbox rows (the composition root wakes the dispatcher).
+    after_commit: Callable[[], None] | None
+
     @property
     def backend(self) -> str: ...
 
@@ -120,7 +123,7 @@ class SqliteDatabase:
         self, settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
     ) -> None:
         self.engine = sqlite_engine(settings)
-        self._after_commit = after_commit
+        self.after_commit = after_commit
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._readers = ThreadPoolExecutor(2, thread_name_prefix="sqlite-reader")
         self._writer_connection: Connection | None = None
@@ -154,10 +157,10 @@ class SqliteDatabase:
                         job.future.set_result(value)
                     else:
                         job.future.set_exception(value)
-                if self._after_commit is not None and any(
+                if self.after_commit is not None and any(
                     ok and job.wrote_outbox for job, (ok, _) in zip(batch, outcomes, strict=True)
                 ):
-                    self._after_commit()
+                    self.after_commit()
         finally:
             self._flushing = None
 
@@ -285,7 +288,7 @@ class PostgresDatabase:
         self.engine: AsyncEngine = create_async_engine(
             settings.url, pool_size=10, max_overflow=20, pool_pre_ping=True
         )
-        self._after_commit = after_commit
+        self.after_commit = after_commit
 
     async def transact(self, body: Body[T]) -> T:
         async with self.engine.connect() as connection:
@@ -302,8 +305,8 @@ class PostgresDatabase:
             except BaseException:
                 await connection.rollback()
                 raise
-        if self._after_commit is not None and transactions[0].outbox.added:
-            self._after_commit()
+        if self.after_commit is not None and transactions[0].outbox.added:
+            self.after_commit()
         return value
 
     async def read(self, body: Body[T]) -> T:

@@ -136,6 +136,14 @@ class OutboxRepository:
             )
         )
 
+    def release(self, row_id: int, owner: str, error: str) -> None:
+        """Give a claimed row back without counting an attempt (e.g. a flood wait)."""
+        self._connection.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
+            .values(last_error=error[:2000], leased_until=None, lease_owner=None)
+        )
+
     def defer_destination(self, destination: str, available_at: datetime) -> None:
         """Hold every pending row of a destination until `available_at` (a flood wait)."""
         self._connection.execute(

@@ -1,0 +1,316 @@
+"""The outbox dispatcher: durable, ordered per chat, within Telegram's flood limits.
+
+Guarantee: at-least-once. A notification is marked sent only after Telegram (or the webhook
+receiver) accepted it, in a transaction of its own; if the process dies in between, the row's
+lease expires and it is sent again. So a duplicate is possible only for a message that was in
+flight when a process died: at most one per destination per crash, since a destination has at
+most one row in flight. Webhook receivers can drop such repeats by the X-Ticketbot-Delivery id.
+
+Order: a destination's rows go out strictly by id, one at a time (the claim never hands out a
+row while an older row of its destination is pending). Limits: each destination is held for
+`private_chat_interval` (1 s) or 60 / `group_messages_per_minute` s after each message, in the
+database so that every process honours it; sends across destinations go through an in-process
+limiter of `messages_per_second` (with several processes, give each its share). A 429 holds its
+destination for exactly retry_after and pauses this process's sending for as long, since Telegram
+does not say whether the flood wait is the chat's or the whole bot's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.config import DispatcherSettings, WebhookTarget
+from bot.domain.notifications import Notice
+from bot.notifier.plan import (
+    Delivery,
+    Planner,
+    Skipped,
+    TelegramDelivery,
+    WebhookDelivery,
+    fallback_notice,
+)
+from bot.rendering.messages import Message
+from storage.database import Database
+from storage.delivery import OutboxRow
+from storage.transaction import Transaction
+
+log = logging.getLogger(__name__)
+
+#: Longest wait between retries of a failing notification.
+MAX_BACKOFF: Final = timedelta(minutes=10)
+#: Rows claimed per round; at most one per destination.
+CLAIM_LIMIT: Final = 50
+_NOT_MODIFIED: Final = "message is not modified"
+_EDIT_GONE: Final = ("message to edit not found", "message can't be edited")
+
+
+class Sender:
+    """What the dispatcher needs from Telegram (a PTB Bot adapter implements it)."""
+
+    async def send(self, chat_id: int, message: Message) -> int:
+        raise NotImplementedError
+
+    async def edit(self, chat_id: int, message_id: int, message: Message) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What happened to one delivery, recorded in the batch's closing transaction."""
+
+    row: OutboxRow
+    sent: bool = False
+    #: Permanent failure: dead-lettered with this error.
+    dead: str | None = None
+    #: Transient failure: try again at this time.
+    retry_at: datetime | None = None
+    error: str | None = None
+    #: Hold the destination (flood wait or per-chat spacing) until this time.
+    hold_until: datetime | None = None
+    card: tuple[int, int, int] | None = None  # ticket_id, chat_id, message_id
+    refused_user: int | None = None
+    fallback: Notice | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        planner: Planner,
+        sender: Sender,
+        settings: DispatcherSettings,
+        *,
+        webhooks: tuple[WebhookTarget, ...] = (),
+        bot_username: Callable[[], str] = lambda: "",
+        group_chat_of: Callable[[int], int | None] = lambda team_id: None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        http: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._planner = planner
+        self._sender = sender
+        self._settings = settings
+        self._secrets = {hook.url: hook.secret.get_secret_value() for hook in webhooks}
+        self._bot_username = bot_username
+        self._group_chat_of = group_chat_of
+        self._sleep = sleep
+        self._http = http
+        self._owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
+        # Evenly spaced, no burst: Telegram counts messages in sliding windows.
+        self._limiter = AsyncLimiter(1, 1 / settings.messages_per_second)
+        self._paused_until: datetime | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was committed to the outbox: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set; a failing round is logged and retried after a pause."""
+        poll = self._settings.poll_interval.total_seconds()
+        while not stop.is_set():
+            try:
+                delivered = await self.deliver_once()
+            except Exception:
+                log.exception("outbox round failed; retrying in %.1fs", poll)
+                delivered = 0
+            if delivered:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first(self._wake, stop), timeout=poll)
+
+    async def deliver_once(self) -> int:
+        """One round: claim, render, send, record. Returns how many rows were settled."""
+        now = self._clock.now()
+        if self._paused_until is not None and now < self._paused_until:
+            await self._sleep((self._paused_until - now).total_seconds())
+            now = self._clock.now()
+        lease_until = now + self._settings.lease
+        rows = await self._db.transact(
+            lambda tx: tx.outbox.claim(
+                now, self._owner, lease_until, CLAIM_LIMIT, skip_locked=tx.skip_locked
+            )
+        )
+        if not rows:
+            return 0
+        planned = await self._db.read(
+            lambda tx: self._planner.plan(rows, self._planner.load(tx, rows), now)
+        )
+        outcomes = await asyncio.gather(*(self._deliver(delivery) for delivery in planned))
+        await self._db.transact(lambda tx: self._record(tx, outcomes))
+        return len(outcomes)
+
+    # --- one delivery ------------------------------------------------------------------------
+
+    async def _deliver(self, delivery: Delivery) -> _Outcome:
+        if isinstance(delivery, Skipped):
+            return _Outcome(delivery.row, sent=True, error=delivery.reason)
+        if isinstance(delivery, WebhookDelivery):
+            return await self._post(delivery)
+        return await self._telegram(delivery)
+
+    async def _telegram(self, delivery: TelegramDelivery) -> _Outcome:
+        row, chat_id = delivery.row, delivery.chat_id
+        await self._limiter.acquire()
+        try:
+            message_id = delivery.edit_message_id
+            if message_id is not None:
+                try:
+                    await self._sender.edit(chat_id, message_id, delivery.message)
+                except BadRequest as error:
+                    if _NOT_MODIFIED in error.message:
+                        pass  # the card already shows this: harmless
+                    elif any(gone in error.message for gone in _EDIT_GONE):
+                        message_id = await self._sender.send(chat_id, delivery.message)
+                    else:
+                        raise
+            else:
+                message_id = await self._sender.send(chat_id, delivery.message)
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            until = self._clock.now() + wait
+            self._paused_until = max(self._paused_until or until, until)
+            log.warning(
+                "flood wait %.0fs on chat %s (outbox #%s)", wait.total_seconds(), chat_id, row.id
+            )
+            # A flood wait is not the row's fault: no attempt is counted.
+            return _Outcome(row, hold_until=until, error=f"429 retry after {wait}")
+        except Forbidden as error:
+            return self._refused(delivery, error)
+        except BadRequest as error:
+            log.error("outbox #%s to chat %s dead-lettered: %s", row.id, chat_id, error.message)
+            return _Outcome(row, dead=f"400 {error.message}")
+        except NetworkError as error:
+            return self._retry(row, f"network: {error}")
+        except TelegramError as error:
+            log.error("outbox #%s to chat %s failed: %s", row.id, chat_id, error)
+            return _Outcome(row, dead=f"telegram: {error}")
+        card = (
+            (delivery.card_ticket_id, chat_id, message_id)
+            if delivery.card_ticket_id is not None and message_id is not None
+            else None
+        )
+        return _Outcome(row, sent=True, hold_until=self._spacing(chat_id), card=card)
+
+    def _spacing(self, chat_id: int) -> datetime:
+        settings = self._settings
+        if chat_id > 0:
+            return self._clock.now() + settings.private_chat_interval
+        return self._clock.now() + timedelta(minutes=1) / settings.group_messages_per_minute
+
+    def _refused(self, delivery: TelegramDelivery, error: Forbidden) -> _Outcome:
+        """403: a private chat the user never opened (or blocked) goes to the team's group."""
+        row, chat_id = delivery.row, delivery.chat_id
+        group = (
+            self._group_chat_of(delivery.fallback_team_id)
+            if delivery.fallback_team_id is not None
+            else None
+        )
+        if chat_id <= 0 or group is None:
+            log.error("outbox #%s to chat %s refused: %s", row.id, chat_id, error.message)
+            return _Outcome(row, dead=f"403 {error.message}")
+        destination, payload = fallback_notice(
+            row, chat_id, delivery.message, self._bot_username(), group
+        )
+        log.info("user %s has not started the bot: outbox #%s goes to the group", chat_id, row.id)
+        return _Outcome(
+            row,
+            dead=f"403 {error.message}; sent to the group instead",
+            refused_user=chat_id,
+            fallback=Notice(destination, payload),
+        )
+
+    def _retry(self, row: OutboxRow, error: str) -> _Outcome:
+        attempts = row.attempts + 1
+        if attempts >= self._settings.max_attempts:
+            log.error("outbox #%s dead after %d attempts: %s", row.id, attempts, error)
+            return _Outcome(row, dead=f"gave up after {attempts} attempts: {error}")
+        backoff = min(timedelta(seconds=2**attempts), MAX_BACKOFF)
+        log.warning(
+            "outbox #%s attempt %d failed (%s); retry in %s", row.id, attempts, error, backoff
+        )
+        return _Outcome(row, retry_at=self._clock.now() + backoff, error=error)
+
+    async def _post(self, delivery: WebhookDelivery) -> _Outcome:
+        """POST the event as JSON, signed with HMAC-SHA256 of the body."""
+        row = delivery.row
+        if self._http is None:
+            return _Outcome(row, dead="no HTTP client for webhooks")
+        secret = self._secrets.get(delivery.url)
+        if secret is None:
+            return _Outcome(row, dead=f"webhook {delivery.url} is no longer configured")
+        body = json.dumps(delivery.body, ensure_ascii=False, sort_keys=True).encode()
+        signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Ticketbot-Signature": f"sha256={signature}",
+            "X-Ticketbot-Delivery": str(row.id),
+            "X-Ticketbot-Event": str(delivery.body.get("event")),
+        }
+        try:
+            async with self._http.post(
+                delivery.url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+            ) as response:
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return self._retry(row, f"webhook: {error!r}")
+        if 200 <= status < 300:
+            return _Outcome(row, sent=True)
+        if status in (408, 425, 429) or status >= 500:
+            return self._retry(row, f"webhook answered {status}")
+        log.error("webhook #%s to %s refused with %s", row.id, delivery.url, status)
+        return _Outcome(row, dead=f"webhook answered {status}")
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def _record(self, tx: Transaction, outcomes: list[_Outcome]) -> None:
+        now = self._clock.now()
+        for outcome in outcomes:
+            row = outcome.row
+            if outcome.sent:
+                tx.outbox.mark_sent(row.id, self._owner, now)
+            elif outcome.dead is not None:
+                tx.outbox.mark_dead(row.id, self._owner, outcome.dead, now)
+            elif outcome.retry_at is not None:
+                tx.outbox.retry_later(row.id, self._owner, outcome.retry_at, outcome.error or "")
+            else:
+                tx.outbox.release(row.id, self._owner, outcome.error or "")
+            if outcome.hold_until is not None:
+                tx.outbox.defer_destination(row.destination, outcome.hold_until)
+            if outcome.card is not None:
+                tx.cards.remember(*outcome.card, now)
+            if outcome.refused_user is not None:
+                tx.people.set_dm_open(outcome.refused_user, False)
+            if outcome.fallback is not None:
+                tx.outbox.add(row.team_id, [outcome.fallback], now)
+
+
+def _seconds(value: int | timedelta) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

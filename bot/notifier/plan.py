@@ -1,0 +1,233 @@
+"""Turning outbox rows into concrete deliveries: which chat, which text, send or edit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.domain.notifications import chat_destination
+from bot.domain.people import Person, Team
+from bot.domain.ticket import Ticket
+from bot.i18n import Catalogs, Markup, Texts
+from bot.rendering.messages import Button, Message
+from bot.rendering.render import Renderer, language_of, mention, tag
+from bot.services.directory import Directory
+from storage.delivery import OutboxRow
+from storage.transaction import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramDelivery:
+    """Send `message` to `chat_id`, or edit `edit_message_id` there (a card kept up to date)."""
+
+    row: OutboxRow
+    chat_id: int
+    message: Message
+    edit_message_id: int | None = None
+    #: Remember the sent message as the card of this ticket in this chat.
+    card_ticket_id: int | None = None
+    #: For a private chat: the team group to fall back to if the user never started the bot.
+    fallback_team_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    row: OutboxRow
+    url: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Nothing to send any more (the ticket is gone): recorded as delivered."""
+
+    row: OutboxRow
+    reason: str
+
+
+Delivery = TelegramDelivery | WebhookDelivery | Skipped
+
+
+@dataclass
+class _Facts:
+    """Everything rendering a batch needs, read in one transaction."""
+
+    teams: dict[int, Team] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    admins: dict[int, list[int]] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    cards: dict[tuple[int, int], int] = field(default_factory=dict)
+    evidence: dict[int, int] = field(default_factory=dict)
+    albums: dict[str, int] = field(default_factory=dict)
+
+
+def _user_ids(payload: Mapping[str, Any]) -> Iterable[int]:
+    ticket = payload.get("ticket") or {}
+    event = payload.get("event") or {}
+    details = event.get("payload") or {}
+    for value in (
+        ticket.get("creator_id"),
+        ticket.get("assignee_id"),
+        event.get("actor_id"),
+        details.get("from"),
+        details.get("to"),
+        details.get("requested_by"),
+        details.get("assignee_id"),
+        payload.get("user_id"),
+    ):
+        if isinstance(value, int):
+            yield value
+
+
+def chat_of(destination: str) -> int | None:
+    kind, _, target = destination.partition(":")
+    return int(target) if kind == "chat" else None
+
+
+class Planner:
+    """Renders outbox rows; reads what it needs in one transaction per batch."""
+
+    def __init__(self, directory: Directory, renderer: Renderer, catalogs: Catalogs) -> None:
+        self._directory = directory
+        self._renderer = renderer
+        self._catalogs = catalogs
+
+    def load(self, tx: Transaction, rows: list[OutboxRow]) -> _Facts:
+        facts = _Facts()
+        team_ids = {row.team_id for row in rows if row.team_id is not None}
+        for team_id in team_ids:
+            team = tx.people.team(team_id)
+            if team is not None:
+                facts.teams[team_id] = team
+                facts.admins[team_id] = tx.people.admins(team_id)
+        user_ids: set[int] = set()
+        for row in rows:
+            user_ids.update(_user_ids(row.payload))
+            chat_id = chat_of(row.destination)
+            if chat_id is not None and chat_id > 0:
+                user_ids.add(chat_id)
+            template = row.payload.get("template")
+            if template in ("card", "album_ack") or (
+                template == "dm_fallback" and row.payload.get("ticket_id")
+            ):
+                ticket_id = int(row.payload["ticket_id"])
+                ticket = tx.tickets.by_id(ticket_id)
+                if ticket is not None:
+                    facts.tickets[ticket_id] = ticket
+                    user_ids.update(
+                        uid for uid in (ticket.creator_id, ticket.assignee_id) if uid is not None
+                    )
+                    facts.evidence[ticket_id] = tx.evidence.count(ticket_id)
+                    if chat_id is not None:
+                        message_id = tx.cards.message_id(ticket_id, chat_id)
+                        if message_id is not None:
+                            facts.cards[(ticket_id, chat_id)] = message_id
+            if template == "album_ack":
+                group = str(row.payload.get("media_group_id"))
+                facts.albums[group] = len(tx.evidence.of_media_group(group))
+        for admins in facts.admins.values():
+            user_ids.update(admins)
+        for profile in self._directory.teams():
+            user_ids.update(profile.supervisors)
+        facts.people = tx.people.people(user_ids)
+        return facts
+
+    def _texts(self, team: Team, chat_id: int, people: Mapping[int, Person]) -> Texts:
+        private = chat_id > 0
+        return self._catalogs[language_of(people.get(chat_id), team.language, private=private)]
+
+    def supervisors(self, team_id: int, facts: _Facts) -> list[int]:
+        profile = self._directory.team(team_id)
+        ids = set(profile.supervisors)
+        if profile.settings.admins_are_supervisors:
+            ids.update(facts.admins.get(team_id, []))
+        return sorted(ids)
+
+    def plan(self, rows: list[OutboxRow], facts: _Facts, now: datetime) -> list[Delivery]:
+        return [self._plan(row, facts, now) for row in rows]
+
+    def _plan(self, row: OutboxRow, facts: _Facts, now: datetime) -> Delivery:
+        payload = row.payload
+        template = str(payload.get("template"))
+        if template == "webhook":
+            return WebhookDelivery(row, row.destination.partition(":")[2], dict(payload["body"]))
+        chat_id = chat_of(row.destination)
+        team = facts.teams.get(row.team_id or -1)
+        if chat_id is None or team is None:
+            return Skipped(row, f"no chat or team for {row.destination}")
+        texts = self._texts(team, chat_id, facts.people)
+        zone = team.zone
+        fallback = team.id if chat_id > 0 else None
+        if template == "card":
+            ticket = facts.tickets.get(int(payload["ticket_id"]))
+            if ticket is None or ticket.id is None:
+                return Skipped(row, "ticket no longer exists")
+            message = self._renderer.card(
+                ticket, chat_id, facts.people, texts, zone, now, facts.evidence.get(ticket.id, 0)
+            )
+            return TelegramDelivery(
+                row,
+                chat_id,
+                message,
+                edit_message_id=facts.cards.get((ticket.id, chat_id)),
+                card_ticket_id=ticket.id,
+                fallback_team_id=fallback,
+            )
+        if template == "album_ack":
+            ticket = facts.tickets.get(int(payload["ticket_id"]))
+            if ticket is None:
+                return Skipped(row, "ticket no longer exists")
+            count = facts.albums.get(str(payload.get("media_group_id")), 0)
+            text = texts("notice.album_ack", count=count, tag=tag(ticket.number))
+            return TelegramDelivery(row, chat_id, Message(text))
+        if template == "dm_fallback":
+            return TelegramDelivery(row, chat_id, self._fallback(payload, facts, texts))
+        message = self._renderer.notice(
+            template,
+            payload,
+            facts.people,
+            texts,
+            zone,
+            self.supervisors(team.id, facts),
+            now,
+        )
+        return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
+
+    def _fallback(self, payload: Mapping[str, Any], facts: _Facts, texts: Texts) -> Message:
+        """The group message for a user the bot cannot write to: mention, what it was about,
+        and a button that opens the bot (its /start then delivers their pending cards)."""
+        user_id = int(payload["user_id"])
+        number = payload.get("number")
+        ticket = facts.tickets.get(int(payload.get("ticket_id") or 0))
+        if number is None and ticket is not None:
+            number = ticket.number
+        text = texts(
+            "notice.dm_fallback",
+            user=mention(facts.people, user_id, texts),
+            tag=tag(int(number)) if number else Markup(""),
+        )
+        original = payload.get("text")
+        if original:
+            text = Markup(f"{text}\n\n{original}")
+        url = f"https://t.me/{payload['bot_username']}?start=cards"
+        return Message(text, ((Button(texts("button.open_bot"), url=url),),))
+
+
+def fallback_notice(
+    row: OutboxRow, user_id: int, message: Message, bot_username: str, group_chat_id: int
+) -> tuple[str, dict[str, Any]]:
+    """The outbox row (destination, payload) that takes a refused DM to the team's group."""
+    number = None
+    ticket = row.payload.get("ticket")
+    if isinstance(ticket, Mapping):
+        number = ticket.get("number")
+    return chat_destination(group_chat_id), {
+        "template": "dm_fallback",
+        "user_id": user_id,
+        "number": number,
+        "ticket_id": row.payload.get("ticket_id"),
+        "text": message.text,
+        "bot_username": bot_username,
+    }
