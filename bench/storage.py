@@ -25,12 +25,12 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.app import Services, build_services
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person
 from bot.domain.permissions import Actor
+from bot.services.container import Services, build_services
 from bot.services.tickets import Created
 from storage.database import Database, open_database
 

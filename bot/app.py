@@ -2,40 +2,188 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.directory import Directory
-from bot.services.people import PeopleService
-from bot.services.queries import QueryService
-from bot.services.tickets import Archiver, TicketService
+from bot.domain.commands import COMMAND_NAMES
+from bot.domain.model import Language
+from bot.i18n import Catalogs
+from bot.notifier.dispatcher import Dispatcher
+from bot.notifier.plan import Planner
+from bot.notifier.telegram_sender import BotSender
+from bot.rendering.render import Renderer
+from bot.scheduler import Sweeper
+from bot.services.container import Services, build_services
+from bot.services.dialogues import DialogueService
+from bot.services.tickets import Archiver
+from handlers.telegram.context import BotApplication, BotContext, BotData
+from handlers.telegram.members import sync_admins
+from handlers.telegram.routes import register
 from storage.database import Database
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The use cases, sharing one directory, clock and database."""
+#: Commands offered in each kind of chat's menu.
+GROUP_COMMANDS = tuple(name for name in COMMAND_NAMES if name != "start")
+PRIVATE_COMMANDS = COMMAND_NAMES
 
-    directory: Directory
-    tickets: TicketService
-    people: PeopleService
-    queries: QueryService
+
+@dataclass
+class TicketBot:
+    """The running bot: PTB application, outbox dispatcher, sweeper, and their lifecycle."""
+
+    settings: Settings
     database: Database
+    services: Services
+    clock: Clock
+    application: BotApplication
+    dispatcher: Dispatcher
+    dispatcher_bot: Bot
+    sweeper: Sweeper
+    http: aiohttp.ClientSession | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def bot_username(self) -> str:
+        return self.application.bot_data.bot_username
+
+    async def start(self, *, workers: bool = True) -> None:
+        """Connect to Telegram (getMe), sync teams and admins, set the menus, start workers."""
+        await self.services.people.sync_teams()
+        await self.application.initialize()
+        await self.dispatcher_bot.initialize()
+        self.application.bot_data.bot_username = self.application.bot.username
+        log.info("bot @%s serves %d team(s)", self.bot_username, len(self.settings.teams))
+        for profile in self.services.directory.teams():
+            if profile.settings.admins_are_supervisors:
+                try:
+                    await sync_admins(self.application.bot, self.services, profile.team.chat_id)
+                except TelegramError:
+                    log.exception("could not read the administrators of %s", profile.team.name)
+        await self._set_commands()
+        if workers:
+            self._stop.clear()
+            self._tasks = [
+                asyncio.create_task(self.dispatcher.run(self._stop), name="outbox-dispatcher"),
+                asyncio.create_task(self.sweeper.run(self._stop), name="deadline-sweeper"),
+            ]
+
+    async def _set_commands(self) -> None:
+        catalogs = self.application.bot_data.catalogs
+        bot = self.application.bot
+        for language in (None, Language.ZH, Language.EN):
+            texts = catalogs[language or Language.EN]
+            for scope, names in (
+                (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+                (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
+            ):
+                commands = [BotCommand(name, str(texts(f"command.{name}"))) for name in names]
+                await bot.set_my_commands(
+                    commands, scope=scope, language_code=language.value if language else None
+                )
+
+    async def process(self, data: dict[str, Any]) -> None:
+        """Handle one update's JSON (the webhook route and tests call this)."""
+        await self.application.process_update(Update.de_json(data, self.application.bot))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.application.shutdown()
+        await self.dispatcher_bot.shutdown()
+        if self.http is not None:
+            await self.http.close()
 
 
-def build_services(
+def build_bot(
     settings: Settings,
     database: Database,
     clock: Clock,
     *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    polling: bool = True,
     archiver: Archiver | None = None,
-) -> Services:
-    directory = Directory(settings)
-    return Services(
-        directory=directory,
-        tickets=TicketService(database, clock, directory, archiver),
-        people=PeopleService(database, clock, directory),
-        queries=QueryService(database, clock, directory),
+) -> TicketBot:
+    """Everything the bot is made of, wired together; `request` replaces the HTTP layer
+    (tests pass the emulator's in-process request)."""
+    telegram = settings.telegram
+    token = telegram.token.get_secret_value()
+    services = build_services(settings, database, clock, archiver=archiver)
+    catalogs = Catalogs()
+    renderer = Renderer(services.directory.kinds)
+
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(telegram.base_url)
+        .base_file_url(telegram.base_file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        # Direct replies share a group's 20 messages/minute with notices: wait out a 429
+        # rather than fail the command.
+        .rate_limiter(AIORateLimiter(max_retries=2))
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    if not polling:
+        builder = builder.updater(None)
+    application: BotApplication = builder.build()
+    application.bot_data.configure(
+        services=services,
+        dialogues=DialogueService(database, clock),
+        catalogs=catalogs,
+        renderer=renderer,
+        clock=clock,
+    )
+    register(application)
+
+    # The dispatcher has a Bot of its own, without PTB's rate limiter: it must see every 429
+    # to hold the destination in the database, not have it retried behind its back.
+    dispatcher_bot = Bot(
+        token, base_url=telegram.base_url, base_file_url=telegram.base_file_url, request=request
+    )
+    http = aiohttp.ClientSession() if settings.integrations.webhooks else None
+    dispatcher = Dispatcher(
+        database,
+        clock,
+        Planner(services.directory, renderer, catalogs),
+        BotSender(dispatcher_bot),
+        settings.dispatcher,
+        webhooks=settings.integrations.webhooks,
+        bot_username=lambda: application.bot_data.bot_username,
+        group_chat_of=services.directory.group_chat,
+        http=http,
+    )
+    database.after_commit = dispatcher.wake
+    return TicketBot(
+        settings=settings,
         database=database,
+        services=services,
+        clock=clock,
+        application=application,
+        dispatcher=dispatcher,
+        dispatcher_bot=dispatcher_bot,
+        sweeper=Sweeper(services.tickets, database, clock, settings.scheduler),
+        http=http,
     )

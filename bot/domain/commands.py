@@ -402,6 +402,14 @@ def _split_at_punctuation(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def parse_order_id(text: str) -> str:
+    """An order id typed on its own (the guided dialogue asks for one)."""
+    order_id = text.strip()
+    if not _ORDER_ID.fullmatch(order_id):
+        raise UsageError("ticket", "order_invalid", token=order_id)
+    return order_id
+
+
 def _period(reader: _Reader, token: _Token) -> timedelta:
     try:
         return parse_duration(token.text)

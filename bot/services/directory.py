@@ -36,6 +36,15 @@ class Directory:
         self._by_id: dict[int, TeamProfile] = {}
         self._by_chat: dict[int, TeamProfile] = {}
 
+    @property
+    def kind_aliases(self) -> dict[str, str]:
+        """Other words for each kind as hashtags: its labels, lowercased, spaces removed."""
+        aliases: dict[str, str] = {}
+        for kind in self.kinds.values():
+            for label in (kind.label_zh, kind.label_en):
+                aliases.setdefault(label.lower().replace(" ", "").replace("-", ""), kind.name)
+        return aliases
+
     def register(self, team: Team, settings: TeamSettings) -> None:
         profile = TeamProfile(team, settings)
         self._by_id[team.id] = profile
@@ -46,6 +55,10 @@ class Directory:
             return self._by_id[team_id]
         except KeyError:
             raise NotFound("notfound.team") from None
+
+    def group_chat(self, team_id: int) -> int | None:
+        profile = self._by_id.get(team_id)
+        return profile.team.chat_id if profile else None
 
     def by_chat(self, chat_id: int) -> TeamProfile | None:
         return self._by_chat.get(chat_id)

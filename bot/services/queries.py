@@ -21,6 +21,7 @@ from storage.tickets import (
     TicketRepository,
     TicketStats,
     TimelineEntry,
+    pending_duplicate_query,
     ticket_from_row,
 )
 from storage.transaction import Transaction
@@ -93,6 +94,33 @@ class QueryService:
             )
 
         return await self._db.read(body)
+
+    async def open_duplicate(self, actor: Actor, order_id: str, kind: str) -> int | None:
+        """The number of an open ticket of the team for this order and kind, if any."""
+        require_team(actor, TeamAction.VIEW)
+        params = {"team_id": actor.team_id, "order_id": order_id, "kind": kind}
+        return await self._db.read(
+            lambda tx: tx.connection.execute(pending_duplicate_query(), params).scalar()
+        )
+
+    async def card(self, actor: Actor, ticket_id: int) -> tuple[Ticket, dict[int, Person], int]:
+        """A ticket with the names and evidence count its card shows."""
+        require_team(actor, TeamAction.VIEW)
+
+        def body(tx: Transaction) -> tuple[Ticket, dict[int, Person], int]:
+            ticket = load_ticket(tx, actor, ticket_id=ticket_id)
+            ids = {ticket.creator_id} | ({ticket.assignee_id} if ticket.assignee_id else set())
+            if ticket.cancel_request is not None:
+                ids.add(ticket.cancel_request.requested_by)
+            return ticket, tx.people.people(ids), tx.evidence.count(ticket_id)
+
+        return await self._db.read(body)
+
+    async def ticket_of_album(self, actor: Actor, media_group_id: str) -> int | None:
+        """The ticket an album's first files went to (its later files carry no caption)."""
+        items = await self._db.read(lambda tx: tx.evidence.of_media_group(media_group_id))
+        mine = [item for item in items if item.uploader_id == actor.user_id]
+        return mine[0].ticket_id if mine else None
 
     async def mine(self, actor: Actor) -> TicketList:
         require_team(actor, TeamAction.VIEW)

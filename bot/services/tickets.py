@@ -195,9 +195,13 @@ class TicketService:
         number: int | None = None,
         ticket_id: int | None = None,
         note: str | None = None,
+        expected_version: int | None = None,
         update_id: int | None = None,
     ) -> Acted:
-        """agreed → resolved, disagreed → escalated, done (kinds without outcome) → resolved."""
+        """agreed → resolved, disagreed → escalated, done (kinds without outcome) → resolved.
+
+        `expected_version` is the version a button was shown with; by default the current one.
+        """
         ticket = await self._db.read(
             lambda tx: load_ticket(tx, actor, number=number, ticket_id=ticket_id)
         )
@@ -207,7 +211,7 @@ class TicketService:
             action,
             ticket_id=ticket.id,
             text=note,
-            expected_version=ticket.version,
+            expected_version=ticket.version if expected_version is None else expected_version,
             update_id=update_id,
         )
 

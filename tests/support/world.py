@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import Services, build_services
 from bot.config import Settings
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor
 from bot.domain.ticket import Ticket
+from bot.services.container import Services, build_services
 from bot.services.tickets import Created
 from storage.database import Database
 from tests.support.clock import FakeClock

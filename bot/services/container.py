@@ -1,0 +1,35 @@
+"""The use cases built together over one database, clock and directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.directory import Directory
+from bot.services.people import PeopleService
+from bot.services.queries import QueryService
+from bot.services.tickets import Archiver, TicketService
+from storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    directory: Directory
+    tickets: TicketService
+    people: PeopleService
+    queries: QueryService
+    database: Database
+
+
+def build_services(
+    settings: Settings, database: Database, clock: Clock, *, archiver: Archiver | None = None
+) -> Services:
+    directory = Directory(settings)
+    return Services(
+        directory=directory,
+        tickets=TicketService(database, clock, directory, archiver),
+        people=PeopleService(database, clock, directory),
+        queries=QueryService(database, clock, directory),
+        database=database,
+    )

@@ -1,0 +1,1 @@
+"""Telegram inbound adapter: commands, button presses and uploads, on python-telegram-bot."""

@@ -1,0 +1,392 @@
+"""The chat grammar's commands: parse, call one service, answer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.domain.commands import (
+    AddNote,
+    Appeal,
+    ByOrder,
+    Cancel,
+    CollectEvidence,
+    Command,
+    CreateTicket,
+    Export,
+    Help,
+    ListCreated,
+    ListMine,
+    ListPending,
+    RecordOutcome,
+    Reopen,
+    SetLanguage,
+    ShowTicket,
+    Start,
+    StartGuidedTicket,
+    Stats,
+    Transfer,
+    Verdict,
+    parse_command,
+)
+from bot.domain.errors import UsageError
+from bot.domain.model import Action
+from bot.domain.people import Person
+from bot.domain.ticket import Ticket
+from bot.i18n import Markup
+from bot.rendering.callbacks import Verb, encode
+from bot.rendering.messages import Button, Message
+from bot.rendering.render import name_of, tag
+from bot.services.dialogues import Dialogue
+from handlers.telegram import dialogues
+from handlers.telegram.adapters import mentioned_people, message_text
+from handlers.telegram.exports import send_export
+from handlers.telegram.turn import Turn, handler
+
+log = logging.getLogger(__name__)
+
+
+def parse(turn: Turn) -> Command:
+    message = turn.message
+    if message is None:
+        raise UsageError("help", "not_a_command")
+    directory = turn.app.services.directory
+    return parse_command(
+        message_text(message),
+        kinds=tuple(directory.kinds),
+        bot_username=turn.app.bot_username or None,
+        kind_aliases=directory.kind_aliases,
+    )
+
+
+async def _learn_mentions(turn: Turn) -> None:
+    """People named by text mention (no username) become known, so they can be assigned."""
+    message = turn.message
+    if message is None:
+        return
+    people = turn.app.services.people
+    team_id = None if turn.private else (await turn.session()).team.id
+    for person in mentioned_people(message):
+        await people.learn(person, team_id)
+
+
+@handler
+async def ticket(turn: Turn) -> None:
+    """/ticket <order_id> [#kind] [@assignee] <description>, or guided with no arguments."""
+    command = parse(turn)
+    session = await turn.session()
+    if isinstance(command, StartGuidedTicket):
+        await dialogues.start_new_ticket(turn, command.description)
+        return
+    assert isinstance(command, CreateTicket)
+    await _learn_mentions(turn)
+    await dialogues.create(turn, session, command, confirmed=False)
+
+
+@handler
+async def show(turn: Turn) -> None:
+    """/show <t> — the ticket, its timeline and evidence."""
+    command = parse(turn)
+    assert isinstance(command, ShowTicket)
+    session = await turn.session()
+    details = await turn.app.services.queries.show(session.actor, number=command.number)
+    assert session.team is not None
+    await turn.reply(
+        turn.app.renderer.details(
+            details.ticket,
+            details.timeline,
+            details.evidence,
+            details.people,
+            turn.texts,
+            session.team.zone,
+            turn.app.clock.now(),
+        )
+    )
+
+
+@handler
+async def note(turn: Turn) -> None:
+    """/note <t> <text>"""
+    command = parse(turn)
+    assert isinstance(command, AddNote)
+    session = await turn.session()
+    acted = await turn.app.services.tickets.act(
+        session.actor,
+        Action.NOTE,
+        number=command.number,
+        text=command.text,
+        update_id=turn.update_id,
+    )
+    await turn.say("reply.noted", tag=tag(acted.ticket.number))
+
+
+@handler
+async def transfer(turn: Turn) -> None:
+    """/transfer <t> @user [reason] (or as a reply to a message of the new assignee)."""
+    command = parse(turn)
+    assert isinstance(command, Transfer)
+    session = await turn.session()
+    await _learn_mentions(turn)
+    acted = await turn.app.services.tickets.act(
+        session.actor,
+        Action.TRANSFER,
+        number=command.number,
+        assignee=command.assignee,
+        text=command.reason,
+        update_id=turn.update_id,
+    )
+    people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
+    await turn.say(
+        "reply.transferred",
+        tag=tag(acted.ticket.number),
+        to=name_of(people, acted.ticket.assignee_id, turn.texts),
+    )
+
+
+@handler
+async def outcome(turn: Turn) -> None:
+    """/outcome <t> agreed|disagreed|done [note] — the same as the card's buttons."""
+    command = parse(turn)
+    assert isinstance(command, RecordOutcome)
+    session = await turn.session()
+    acted = await turn.app.services.tickets.record_outcome(
+        session.actor, command.outcome, number=command.number, note=command.note
+    )
+    await dialogues.after_outcome(turn, acted.ticket)
+
+
+@handler
+async def evidence(turn: Turn) -> None:
+    """/evidence <t> — the next files in this chat go to the ticket (also as a caption)."""
+    command = parse(turn)
+    assert isinstance(command, CollectEvidence)
+    session = await turn.session()
+    found = await turn.app.services.queries.ticket(session.actor, number=command.number)
+    await dialogues.collect_evidence(turn, found)
+
+
+@handler
+async def cancel(turn: Turn) -> None:
+    """/cancel <t> <reason> — supervisors confirm and cancel; anyone else asks them to."""
+    command = parse(turn)
+    assert isinstance(command, Cancel)
+    session = await turn.session()
+    services = turn.app.services
+    found = await services.queries.ticket(session.actor, number=command.number)
+    if found.may(session.actor, Action.CANCEL):
+        assert found.id is not None
+        await turn.app.dialogues.put(
+            turn.chat_id,
+            turn.person.id,
+            Dialogue("cancel", session.team.id, {"ticket_id": found.id, "reason": command.reason}),
+        )
+        texts = turn.texts
+        buttons = (
+            (
+                Button(
+                    texts("button.confirm_cancel"),
+                    encode(Verb.CANCEL_CONFIRM, found.id, found.version),
+                ),
+                Button(texts("button.keep"), encode(Verb.CANCEL_ABORT, found.id)),
+            ),
+        )
+        text = texts("reply.cancel_confirm", tag=tag(found.number), reason=command.reason)
+        await turn.reply(Message(text, buttons))
+        return
+    acted = await services.tickets.act(
+        session.actor,
+        Action.REQUEST_CANCEL,
+        number=command.number,
+        text=command.reason,
+        update_id=turn.update_id,
+    )
+    await turn.say("reply.cancel_requested", tag=tag(acted.ticket.number))
+
+
+@handler
+async def verdict(turn: Turn) -> None:
+    """/verdict <t> <text> — record the platform's ruling on an escalated ticket."""
+    command = parse(turn)
+    assert isinstance(command, Verdict)
+    session = await turn.session()
+    acted = await turn.app.services.tickets.act(
+        session.actor,
+        Action.RULE,
+        number=command.number,
+        text=command.text,
+        update_id=turn.update_id,
+    )
+    await turn.say("reply.ruled", tag=tag(acted.ticket.number))
+
+
+@handler
+async def appeal(turn: Turn) -> None:
+    """/appeal <t> <reason>"""
+    command = parse(turn)
+    assert isinstance(command, Appeal)
+    session = await turn.session()
+    acted = await turn.app.services.tickets.act(
+        session.actor,
+        Action.APPEAL,
+        number=command.number,
+        text=command.reason,
+        update_id=turn.update_id,
+    )
+    await turn.say("reply.appealed", tag=tag(acted.ticket.number))
+
+
+@handler
+async def reopen(turn: Turn) -> None:
+    """/reopen <t> [reason] — supervisors give a ticket a fresh deadline."""
+    command = parse(turn)
+    assert isinstance(command, Reopen)
+    session = await turn.session()
+    acted = await turn.app.services.tickets.act(
+        session.actor,
+        Action.REOPEN,
+        number=command.number,
+        text=command.reason,
+        update_id=turn.update_id,
+    )
+    await turn.say(
+        "reply.reopened",
+        tag=tag(acted.ticket.number),
+        due=turn.texts.moment(acted.ticket.due_at, session.team.zone),
+    )
+
+
+@handler
+async def mine(turn: Turn) -> None:
+    """/mine — pending tickets assigned to me."""
+    command = parse(turn)
+    assert isinstance(command, ListMine)
+    session = await turn.session()
+    found = await turn.app.services.queries.mine(session.actor)
+    await _list(turn, turn.texts("list.mine"), found.tickets, found.people, found.total)
+
+
+@handler
+async def created(turn: Turn) -> None:
+    """/created — tickets I created."""
+    command = parse(turn)
+    assert isinstance(command, ListCreated)
+    session = await turn.session()
+    found = await turn.app.services.queries.created(session.actor)
+    await _list(turn, turn.texts("list.created"), found.tickets, found.people, found.total)
+
+
+@handler
+async def pending(turn: Turn) -> None:
+    """/pending [@user|#kind] — the team's to-do list (supervisors)."""
+    command = parse(turn)
+    assert isinstance(command, ListPending)
+    session = await turn.session()
+    await _learn_mentions(turn)
+    found = await turn.app.services.queries.pending(
+        session.actor, assignee=command.assignee, kind=command.kind
+    )
+    texts = turn.texts
+    if command.kind:
+        heading = texts("list.pending_kind", kind=turn.app.renderer.kind_label(command.kind, texts))
+    elif command.assignee:
+        who = command.assignee.name or f"@{command.assignee.username}"
+        heading = texts("list.pending_for", who=who)
+    else:
+        heading = texts("list.pending")
+    await _list(turn, heading, found.tickets, found.people, found.total)
+
+
+@handler
+async def order(turn: Turn) -> None:
+    """/order <order_id> — every ticket of one order."""
+    command = parse(turn)
+    assert isinstance(command, ByOrder)
+    session = await turn.session()
+    found = await turn.app.services.queries.by_order(session.actor, command.order_id)
+    heading = turn.texts("list.order", order=command.order_id)
+    await _list(turn, heading, found.tickets, found.people, found.total)
+
+
+async def _list(
+    turn: Turn,
+    heading: Markup,
+    tickets: list[Ticket],
+    people: dict[int, Person],
+    total: int | None,
+) -> None:
+    team = turn.team
+    assert team is not None
+    await turn.reply(
+        turn.app.renderer.ticket_list(
+            heading, tickets, people, turn.texts, team.zone, turn.app.clock.now(), total
+        )
+    )
+
+
+@handler
+async def stats(turn: Turn) -> None:
+    """/stats [7d|30d] — counts by kind, status and assignee; share resolved in time."""
+    command = parse(turn)
+    assert isinstance(command, Stats)
+    session = await turn.session()
+    period = command.period or timedelta(days=7)
+    found, people = await turn.app.services.queries.stats(session.actor, period)
+    await turn.reply(turn.app.renderer.stats(found, people, turn.texts, period))
+
+
+@handler
+async def export(turn: Turn) -> None:
+    """/export [csv|xlsx] [7d|30d] — a spreadsheet of the team's tickets, streamed."""
+    command = parse(turn)
+    assert isinstance(command, Export)
+    session = await turn.session()
+    await send_export(turn, session, command)
+
+
+@handler
+async def lang(turn: Turn) -> None:
+    """/lang zh|en — the group's language (supervisors), or mine in private chat."""
+    command = parse(turn)
+    assert isinstance(command, SetLanguage)
+    texts_of = turn.app.catalogs[command.language]
+    if turn.private:
+        await turn.app.services.people.set_private_language(turn.person, command.language)
+        await turn.reply(
+            Message(
+                texts_of(
+                    "reply.language_private", language=texts_of(f"language.{command.language}")
+                )
+            )
+        )
+        return
+    session = await turn.session()
+    await turn.app.services.people.set_team_language(session, command.language)
+    await turn.reply(
+        Message(texts_of("reply.language_team", language=texts_of(f"language.{command.language}")))
+    )
+
+
+@handler
+async def help_command(turn: Turn) -> None:
+    """/help — the grammar with examples."""
+    command = parse(turn)
+    assert isinstance(command, Help)
+    if not turn.private:
+        await turn.session()
+    await turn.reply(turn.app.renderer.help(turn.texts, private=turn.private))
+
+
+@handler
+async def start(turn: Turn) -> None:
+    """/start — in private: DMs now work, and the user's pending cards arrive."""
+    command = parse(turn)
+    assert isinstance(command, Start)
+    if not turn.private:
+        await turn.session()
+        await turn.reply(turn.app.renderer.help(turn.texts, private=False))
+        return
+    queued = await turn.app.services.people.started(turn.person)
+    texts = turn.texts
+    await turn.say("reply.welcome", name=turn.person.display_name)
+    if queued:
+        await turn.reply(Message(texts("reply.cards_coming", count=queued)))

@@ -1,0 +1,349 @@
+"""Multi-step conversations: guided /ticket, duplicate confirmation, notes, evidence.
+
+Each step's state is a `Dialogue` in the database, keyed by chat and user, so a step can be
+taken after a restart or by another bot process; prompts ask for a reply (ForceReply) so they
+work in groups with Telegram's privacy mode on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
+from bot.domain.errors import UsageError
+from bot.domain.model import Action
+from bot.domain.ticket import Ticket
+from bot.i18n import Markup
+from bot.rendering.callbacks import Verb, encode
+from bot.rendering.messages import Button, Message
+from bot.rendering.render import name_of, tag
+from bot.services.dialogues import Dialogue
+from bot.services.people import Session
+from bot.services.tickets import DuplicateFound
+from handlers.telegram.turn import Turn
+
+NEW = "new"
+DUPLICATE = "duplicate"
+NOTE = "note"
+EVIDENCE = "evidence"
+CANCEL = "cancel"
+#: Members offered as assignee buttons (the rest can be named with @username).
+MAX_MEMBER_BUTTONS = 10
+
+
+def _ref_data(assignee: UserRef | None) -> dict[str, Any] | None:
+    if assignee is None:
+        return None
+    return {"username": assignee.username, "user_id": assignee.user_id, "name": assignee.name}
+
+
+def _ref(data: dict[str, Any] | None) -> UserRef | None:
+    return UserRef(**data) if data else None
+
+
+async def create(turn: Turn, session: Session, command: CreateTicket, *, confirmed: bool) -> None:
+    """Create the ticket, or ask first when one is open for the same order and kind."""
+    services = turn.app.services
+    result = await services.tickets.create(
+        session.actor,
+        command,
+        confirmed=confirmed,
+        update_id=turn.update_id,
+        announce_in_group=turn.private,
+    )
+    texts = turn.texts
+    if isinstance(result, DuplicateFound):
+        await turn.app.dialogues.put(
+            turn.chat_id,
+            turn.person.id,
+            Dialogue(
+                DUPLICATE,
+                session.team.id,
+                {
+                    "order_id": command.order_id,
+                    "kind": command.kind,
+                    "assignee": _ref_data(command.assignee),
+                    "description": command.description,
+                },
+            ),
+        )
+        buttons = (
+            (
+                Button(texts("button.create_anyway"), encode(Verb.DUPLICATE_CONFIRM)),
+                Button(texts("button.abort"), encode(Verb.NEW_ABORT)),
+            ),
+        )
+        await turn.reply(Message(texts("reply.duplicate", tag=tag(result.number)), buttons))
+        return
+    ticket = result.ticket
+    due = texts.moment(ticket.due_at, session.team.zone)
+    if ticket.assignee_id is None:
+        text = texts("reply.created_unassigned", tag=tag(ticket.number), due=due)
+    else:
+        people = await services.people.people([ticket.assignee_id])
+        assignee = name_of(people, ticket.assignee_id, texts)
+        text = texts("reply.created", tag=tag(ticket.number), assignee=assignee, due=due)
+    if turn.update.callback_query is not None:
+        await turn.edit(Message(text))
+    else:
+        await turn.reply(Message(text))
+
+
+async def confirm_duplicate(turn: Turn) -> None:
+    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, DUPLICATE)
+    if dialogue is None:
+        await turn.answer(turn.texts("reply.expired"), alert=True)
+        return
+    session = await turn.session(dialogue.team_id)
+    data = dialogue.data
+    command = CreateTicket(
+        data["order_id"], data["kind"], _ref(data["assignee"]), data["description"]
+    )
+    await create(turn, session, command, confirmed=True)
+    await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+    await turn.answer()
+
+
+# --- guided /ticket ------------------------------------------------------------------------
+
+
+async def start_new_ticket(turn: Turn, description: str | None) -> None:
+    session = await turn.session()
+    await turn.app.dialogues.put(
+        turn.chat_id,
+        turn.person.id,
+        Dialogue(NEW, session.team.id, {"step": "order", "description": description}),
+    )
+    texts = turn.texts
+    await turn.reply(
+        Message(
+            texts("new.ask_order"),
+            force_reply=True,
+            placeholder=texts("new.placeholder_order"),
+        )
+    )
+
+
+async def _ask_kind(turn: Turn, data: dict[str, Any]) -> None:
+    texts = turn.texts
+    renderer = turn.app.renderer
+    names = list(turn.app.services.directory.kinds)
+    buttons = tuple(
+        tuple(
+            Button(renderer.kind_label(name, texts), encode(Verb.NEW_KIND, name))
+            for name in names[index : index + 2]
+        )
+        for index in range(0, len(names), 2)
+    )
+    await turn.reply(Message(texts("new.ask_kind", order=data["order_id"]), buttons))
+
+
+async def choose_kind(turn: Turn, kind_name: str) -> None:
+    dialogue = await _new_dialogue(turn)
+    if dialogue is None:
+        return
+    kind = turn.app.services.directory.kind(kind_name)
+    data = dialogue.data | {"kind": kind.name, "step": "assignee"}
+    await turn.app.dialogues.put(
+        turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
+    )
+    texts = turn.texts
+    members = await turn.app.services.people.members(
+        dialogue.team_id or 0, limit=MAX_MEMBER_BUTTONS
+    )
+    rows: list[tuple[Button, ...]] = [
+        tuple(
+            Button(person.display_name, encode(Verb.NEW_ASSIGNEE, person.id))
+            for person in members[i : i + 2]
+        )
+        for i in range(0, len(members), 2)
+    ]
+    last = [Button(texts("button.nobody"), encode(Verb.NEW_ASSIGNEE, -1))]
+    if kind.default_assignee is not None:
+        last.insert(0, Button(texts("button.default_assignee"), encode(Verb.NEW_ASSIGNEE, 0)))
+    rows.append(tuple(last))
+    await turn.answer()
+    await turn.edit(
+        Message(texts("new.ask_assignee", kind=kind.label(texts.language)), tuple(rows))
+    )
+
+
+async def choose_assignee(turn: Turn, user_id: int) -> None:
+    dialogue = await _new_dialogue(turn)
+    if dialogue is None:
+        return
+    data = dialogue.data | {"assignee_id": user_id}
+    await turn.answer()
+    if data.get("description"):
+        await _confirm(turn, dialogue.team_id, data)
+        return
+    data["step"] = "description"
+    await turn.app.dialogues.put(
+        turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
+    )
+    texts = turn.texts
+    await turn.edit(Message(texts("new.ask_description")))
+    await turn.reply(
+        Message(
+            texts("new.ask_description"),
+            force_reply=True,
+            placeholder=texts("new.placeholder_description"),
+        )
+    )
+
+
+def _guided_command(data: dict[str, Any]) -> CreateTicket:
+    assignee_id = data.get("assignee_id")
+    assignee = UserRef(user_id=assignee_id) if assignee_id and assignee_id > 0 else None
+    return CreateTicket(data["order_id"], data["kind"], assignee, data["description"])
+
+
+async def _confirm(turn: Turn, team_id: int | None, data: dict[str, Any]) -> None:
+    """The last step: a summary, a duplicate warning if one applies, Create or Discard."""
+    data = data | {"step": "confirm"}
+    await turn.app.dialogues.put(turn.chat_id, turn.person.id, Dialogue(NEW, team_id, data))
+    session = await turn.session(team_id)
+    texts = turn.texts
+    services = turn.app.services
+    command = _guided_command(data)
+    assignee_id = command.assignee.user_id if command.assignee else None
+    people = await services.people.people([assignee_id] if assignee_id else [])
+    assignee_text = (
+        texts("button.default_assignee")
+        if data.get("assignee_id") == 0
+        else name_of(people, assignee_id, texts)
+    )
+    text = texts(
+        "new.confirm",
+        order=command.order_id,
+        kind=turn.app.renderer.kind_label(command.kind or "", texts),
+        assignee=assignee_text,
+        description=command.description,
+    )
+    duplicate = await services.queries.open_duplicate(
+        session.actor, command.order_id, command.kind or ""
+    )
+    if duplicate is not None:
+        text = Markup(f"{text}\n\n{texts('new.duplicate', tag=tag(duplicate))}")
+    buttons = (
+        (
+            Button(texts("button.create"), encode(Verb.NEW_CREATE)),
+            Button(texts("button.abort"), encode(Verb.NEW_ABORT)),
+        ),
+    )
+    message = Message(text, buttons)
+    if turn.update.callback_query is not None:
+        await turn.edit(message)
+    else:
+        await turn.reply(message)
+
+
+async def create_from_dialogue(turn: Turn) -> None:
+    dialogue = await _new_dialogue(turn)
+    if dialogue is None:
+        return
+    if dialogue.data.get("step") != "confirm":
+        await turn.answer(turn.texts("reply.expired"), alert=True)
+        return
+    session = await turn.session(dialogue.team_id)
+    await create(turn, session, _guided_command(dialogue.data), confirmed=True)
+    await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+    await turn.answer()
+
+
+async def abort(turn: Turn) -> None:
+    await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+    await turn.answer()
+    await turn.edit(Message(turn.texts("reply.discarded")))
+
+
+async def _save(turn: Turn, kind: str, team_id: int | None, data: dict[str, Any]) -> None:
+    await turn.app.dialogues.put(turn.chat_id, turn.person.id, Dialogue(kind, team_id, data))
+
+
+async def _new_dialogue(turn: Turn) -> Dialogue | None:
+    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, NEW)
+    if dialogue is None:
+        await turn.answer(turn.texts("reply.expired"), alert=True)
+    return dialogue
+
+
+# --- replies to prompts --------------------------------------------------------------------
+
+
+async def on_text(turn: Turn) -> bool:
+    """A plain text that continues a dialogue; False if no dialogue wanted it."""
+    message = turn.message
+    if message is None or not message.text:
+        return False
+    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id)
+    if dialogue is None:
+        return False
+    text = message.text.strip()
+    if dialogue.kind == NEW and dialogue.data.get("step") == "order":
+        data = dialogue.data | {"order_id": parse_order_id(text), "step": "kind"}
+        await turn.app.dialogues.put(
+            turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
+        )
+        await turn.session(dialogue.team_id)
+        await _ask_kind(turn, data)
+        return True
+    if dialogue.kind == NEW and dialogue.data.get("step") == "description":
+        if len(text) > MAX_TEXT:
+            raise UsageError("ticket", "text_too_long", limit=MAX_TEXT)
+        await _confirm(turn, dialogue.team_id, dialogue.data | {"description": text})
+        return True
+    if dialogue.kind == NOTE:
+        session = await turn.session(dialogue.team_id)
+        acted = await turn.app.services.tickets.act(
+            session.actor,
+            Action.NOTE,
+            ticket_id=int(dialogue.data["ticket_id"]),
+            text=text,
+            update_id=turn.update_id,
+        )
+        await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+        await turn.say("reply.noted", tag=tag(acted.ticket.number))
+        return True
+    return False
+
+
+async def ask_note(turn: Turn, ticket: Ticket, team_id: int) -> None:
+    await turn.app.dialogues.put(
+        turn.chat_id, turn.person.id, Dialogue(NOTE, team_id, {"ticket_id": ticket.id})
+    )
+    texts = turn.texts
+    await turn.reply(
+        Message(
+            texts("reply.note_prompt", tag=tag(ticket.number)),
+            force_reply=True,
+            placeholder=texts("new.placeholder_note"),
+        )
+    )
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+
+def finish_button(turn: Turn, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(turn.texts("button.finish"), encode(Verb.FINISH, ticket.id)),),)
+
+
+async def collect_evidence(
+    turn: Turn, ticket: Ticket, prompt_key: str = "reply.evidence_prompt", **params: object
+) -> None:
+    """From now on, files this user sends in this chat go to `ticket`, until Finish."""
+    await turn.app.dialogues.put(
+        turn.chat_id, turn.person.id, Dialogue(EVIDENCE, ticket.team_id, {"ticket_id": ticket.id})
+    )
+    text = turn.texts(prompt_key, tag=tag(ticket.number), **params)
+    await turn.reply(Message(text, finish_button(turn, ticket)))
+
+
+async def after_outcome(turn: Turn, ticket: Ticket) -> None:
+    """The outcome is recorded: ask for the negotiation evidence, offer Finish."""
+    texts = turn.texts
+    assert ticket.outcome is not None
+    await collect_evidence(
+        turn, ticket, "reply.outcome", outcome=texts(f"outcome.{ticket.outcome.value}")
+    )

@@ -1,0 +1,108 @@
+"""/export: the team's tickets streamed from the database into a CSV or XLSX document."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from telegram import InputFile
+from telegram.error import BadRequest
+
+from bot.domain.commands import Export
+from bot.domain.model import TeamAction, ticket_label
+from bot.domain.people import Person
+from bot.domain.permissions import require_team
+from bot.domain.ticket import Ticket
+from bot.export import Cell, write_export
+from bot.i18n import Texts
+from bot.rendering.render import Renderer
+from bot.services.people import Session
+from handlers.telegram.turn import Turn
+
+log = logging.getLogger(__name__)
+
+#: Files up to this size stay in memory; bigger exports spill to a temporary file.
+_IN_MEMORY: Final = 8 * 1024 * 1024
+_COLUMNS: Final = (
+    "number",
+    "order",
+    "kind",
+    "status",
+    "outcome",
+    "creator",
+    "assignee",
+    "created",
+    "due",
+    "resolved",
+    "in_time",
+    "description",
+)
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _row(
+    ticket: Ticket, people: dict[int, Person], texts: Texts, renderer: Renderer, zone: ZoneInfo
+) -> Sequence[Cell]:
+    def name(user_id: int | None) -> str:
+        person = people.get(user_id) if user_id is not None else None
+        return person.display_name if person else ("" if user_id is None else str(user_id))
+
+    in_time = ""
+    if ticket.resolved_at is not None:
+        in_time = str(texts("export.yes" if ticket.resolved_at <= ticket.due_at else "export.no"))
+    return (
+        ticket_label(ticket.number),
+        ticket.order_id,
+        renderer.kind_label(ticket.kind, texts),
+        str(texts(f"status.{ticket.status.value}")),
+        str(texts(f"outcome.{ticket.outcome.value}")) if ticket.outcome else "",
+        name(ticket.creator_id),
+        name(ticket.assignee_id),
+        _local(ticket.created_at, zone),
+        _local(ticket.due_at, zone),
+        _local(ticket.resolved_at, zone),
+        in_time,
+        ticket.description,
+    )
+
+
+async def send_export(turn: Turn, session: Session, command: Export) -> None:
+    require_team(session.actor, TeamAction.EXPORT)
+    texts = turn.texts
+    zone = session.team.zone
+    queries = turn.app.services.queries
+    renderer = turn.app.renderer
+    status = await turn.say("reply.export_progress", count=0)
+
+    async def rows() -> AsyncIterator[Sequence[Cell]]:
+        async for batch in queries.export(session.actor, command.period):
+            ids = {t.creator_id for t in batch} | {t.assignee_id for t in batch if t.assignee_id}
+            people = await queries.people(ids)
+            for ticket in batch:
+                yield _row(ticket, people, texts, renderer, zone)
+
+    async def progress(count: int) -> None:
+        try:
+            await status.edit_text(texts("reply.export_progress", count=texts.number(count)))
+        except BadRequest as error:
+            log.info("export progress not shown: %s", error.message)
+
+    header = [str(texts(f"export.{column}")) for column in _COLUMNS]
+    stamp = turn.app.clock.now().astimezone(zone).strftime("%Y%m%d-%H%M")
+    filename = f"tickets-{stamp}.{command.format.value}"
+    with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as out:
+        count = await write_export(command.format, rows(), header, out, progress=progress)  # type: ignore[arg-type]
+        out.seek(0)
+        await turn.context.bot.send_document(
+            turn.chat_id,
+            InputFile(out, filename=filename),
+            caption=texts("reply.export_done", count=texts.number(count)),
+        )
+    await progress(count)

@@ -1,0 +1,207 @@
+"""One update being handled: who sent it, where, in which team and language, and the replies.
+
+Every handler runs inside `@handler`, the one place that turns domain errors into a short
+localized reply (or an alert for a button) and logs anything unexpected with its context.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Final
+
+from telegram import Message as TelegramMessage
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.domain.errors import AlreadyProcessed, DomainError
+from bot.domain.model import Language
+from bot.domain.people import Person, Team
+from bot.i18n import Texts
+from bot.rendering.callbacks import Verb, encode
+from bot.rendering.messages import Button, Message
+from bot.rendering.ptb import inline_markup, reply_markup
+from bot.rendering.render import language_of
+from bot.services.people import ChooseTeam, Session
+from handlers.telegram.adapters import person_of
+from handlers.telegram.context import BotContext
+
+log = logging.getLogger(__name__)
+
+#: Telegram's limit for the text of a callback alert.
+ALERT_LIMIT: Final = 200
+_TAGS: Final = re.compile(r"<[^>]+>")
+
+
+class NotATeam(DomainError):
+    """A group the bot does not serve: answered with a setup hint, nothing else happens."""
+
+    key = "reply.not_a_team"
+
+
+class TeamChoiceNeeded(DomainError):
+    """A private-chat user in several teams must pick one first."""
+
+    key = "reply.choose_team"
+
+    def __init__(self, choice: ChooseTeam) -> None:
+        super().__init__()
+        self.choice = choice
+
+
+def plain(text: str) -> str:
+    """HTML to the plain text an alert can show."""
+    return html.unescape(_TAGS.sub("", text))
+
+
+class Turn:
+    """The update at hand; resolves the team session once and speaks its language."""
+
+    def __init__(self, update: Update, context: BotContext) -> None:
+        self.update = update
+        self.context = context
+        self.app = context.app
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            raise ValueError("an update without a user or chat reached a handler")
+        self.person: Person = person_of(user)
+        self.chat_id: int = chat.id
+        self.private: bool = chat.type == chat.PRIVATE
+        self._session: Session | None = None
+
+    @property
+    def update_id(self) -> int:
+        return self.update.update_id
+
+    @property
+    def message(self) -> TelegramMessage | None:
+        return self.update.effective_message
+
+    async def session(self, team_id: int | None = None) -> Session:
+        """Who the sender is in which team: the group's team, or their team in private chat."""
+        if self._session is not None and team_id in (None, self._session.team.id):
+            return self._session
+        people = self.app.services.people
+        if self.private:
+            found = await people.in_private(self.person, team_id)
+            if isinstance(found, ChooseTeam):
+                raise TeamChoiceNeeded(found)
+            self._session = found
+        else:
+            session = await people.in_group(self.chat_id, self.person)
+            if session is None:
+                raise NotATeam(chat_id=self.chat_id)
+            self._session = session
+        return self._session
+
+    def use(self, session: Session) -> None:
+        """Act in a session found another way (a button names its ticket's team)."""
+        self._session = session
+
+    @property
+    def team(self) -> Team | None:
+        return self._session.team if self._session else None
+
+    @property
+    def texts(self) -> Texts:
+        catalogs = self.app.catalogs
+        if self._session is not None:
+            team = self._session.team
+            return catalogs[language_of(self._session.person, team.language, private=self.private)]
+        directory_team = self.app.services.directory.by_chat(self.chat_id)
+        fallback = directory_team.team.language if directory_team else Language.EN
+        return catalogs[self.person.private_language(fallback)]
+
+    # --- answering -----------------------------------------------------------------------------
+
+    async def reply(self, message: Message) -> TelegramMessage:
+        """Answer in the chat the update came from (quoting the message in groups)."""
+        source = self.update.effective_message
+        if source is not None and self.update.callback_query is None:
+            return await source.reply_text(
+                message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup(message),
+                disable_web_page_preview=True,
+                do_quote=not self.private,
+            )
+        return await self.context.bot.send_message(
+            self.chat_id,
+            message.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply_markup(message),
+            disable_web_page_preview=True,
+        )
+
+    async def say(self, key: str, **params: object) -> TelegramMessage:
+        return await self.reply(Message(self.texts(key, **params)))
+
+    async def edit(self, message: Message) -> None:
+        """Change the message a button was pressed on (a card, a prompt) in place."""
+        query = self.update.callback_query
+        if query is None or query.message is None:
+            await self.reply(message)
+            return
+        await self.context.bot.edit_message_text(
+            message.text,
+            chat_id=self.chat_id,
+            message_id=query.message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=inline_markup(message),
+            disable_web_page_preview=True,
+        )
+
+    async def answer(self, text: str = "", *, alert: bool = False) -> None:
+        """Answer a button press (a toast, or an alert the user must dismiss)."""
+        query = self.update.callback_query
+        if query is not None:
+            await query.answer(plain(text)[:ALERT_LIMIT], show_alert=alert)
+
+    async def fail(self, error: DomainError) -> None:
+        """Tell the user what was wrong; a button press gets an alert and changes nothing."""
+        texts = self.texts
+        if isinstance(error, TeamChoiceNeeded):
+            buttons = tuple(
+                (Button(team.name, encode(Verb.TEAM, team.id)),) for team in error.choice.teams
+            )
+            await self.answer()
+            await self.reply(Message(texts("reply.choose_team"), buttons))
+            return
+        message = self.app.renderer.error(error, texts)
+        if self.update.callback_query is not None:
+            await self.answer(message.text, alert=True)
+        else:
+            await self.reply(message)
+
+
+HandlerFunction = Callable[[Turn], Awaitable[None]]
+
+
+def handler(
+    function: HandlerFunction,
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """Run `function` for an update, answering domain errors and logging the unexpected."""
+
+    @functools.wraps(function)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        try:
+            turn = Turn(update, context)
+        except ValueError:
+            log.warning("update %s has no user or chat; ignored", update.update_id)
+            return
+        try:
+            await function(turn)
+        except AlreadyProcessed:
+            log.info("update %s was handled before; its effect stands once", update.update_id)
+            await turn.answer()
+        except DomainError as error:
+            await turn.fail(error)
+        except Exception:
+            log.exception("handling update %s (%s) failed", update.update_id, function.__name__)
+            await turn.fail(DomainError("error.internal"))
+
+    return wrapper

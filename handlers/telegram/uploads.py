@@ -1,0 +1,97 @@
+"""Evidence files: photos (largest size), documents and videos, single or as an album."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Final
+
+from bot.domain.commands import CollectEvidence
+from bot.rendering.messages import Message
+from bot.rendering.render import tag
+from bot.services.dialogues import Dialogue
+from handlers.telegram import dialogues
+from handlers.telegram.adapters import evidence_file
+from handlers.telegram.commands import parse
+from handlers.telegram.turn import Turn, handler
+
+log = logging.getLogger(__name__)
+
+#: An album's files are separate updates; when they are handled concurrently (webhook mode)
+#: a later one may arrive before the first is stored, so it looks for the album's ticket a
+#: few times before asking the user.
+_ALBUM_LOOKUPS: Final = (0.0, 0.3, 0.7, 1.0)
+
+
+async def _ticket_of_album(turn: Turn, media_group_id: str) -> int | None:
+    session = await turn.session()
+    for delay in _ALBUM_LOOKUPS:
+        if delay:
+            await asyncio.sleep(delay)
+        found = await turn.app.services.queries.ticket_of_album(session.actor, media_group_id)
+        if found is not None:
+            return found
+    return None
+
+
+@handler
+async def on_file(turn: Turn) -> None:
+    """A photo, document or video: evidence for the ticket its caption or dialogue names."""
+    message = turn.message
+    file = evidence_file(message) if message else None
+    if message is None or file is None:
+        return
+    caption = (message.caption or "").lstrip()
+    number: int | None = None
+    ticket_id: int | None = None
+    if caption.startswith(("/", "／")):
+        command = parse(turn)
+        if not isinstance(command, CollectEvidence):
+            await turn.reply(Message(turn.texts("reply.evidence_which")))
+            return
+        number = command.number
+    else:
+        dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.EVIDENCE)
+        if dialogue is not None:
+            ticket_id = int(dialogue.data["ticket_id"])
+            await turn.session(dialogue.team_id)
+        elif file.media_group_id:
+            ticket_id = await _ticket_of_album(turn, file.media_group_id)
+    if number is None and ticket_id is None:
+        if turn.private or message.reply_to_message is not None:
+            await turn.reply(Message(turn.texts("reply.evidence_which")))
+        return
+    session = await turn.session()
+    attached = await turn.app.services.tickets.attach_evidence(
+        session.actor,
+        file,
+        number=number,
+        ticket_id=ticket_id,
+        reply_chat_id=turn.chat_id,
+        update_id=turn.update_id,
+    )
+    ticket = attached.ticket
+    if number is not None:
+        # "/evidence T12" as a caption: the files that follow go to that ticket too.
+        await turn.app.dialogues.put(
+            turn.chat_id,
+            turn.person.id,
+            Dialogue(dialogues.EVIDENCE, ticket.team_id, {"ticket_id": ticket.id}),
+        )
+    if file.media_group_id:
+        return  # the album is acknowledged once, for all its files, through the outbox
+    texts = turn.texts
+    if attached.duplicate:
+        await turn.say("reply.evidence_duplicate", tag=tag(ticket.number))
+        return
+    text = texts("reply.evidence_added", tag=tag(ticket.number), count=attached.count)
+    await turn.reply(Message(text, dialogues.finish_button(turn, ticket)))
+
+
+@handler
+async def on_text(turn: Turn) -> None:
+    """Plain text: the next step of a dialogue, if the sender is in one."""
+    if await dialogues.on_text(turn):
+        return
+    if turn.private:
+        await turn.reply(turn.app.renderer.help(turn.texts, private=True))
