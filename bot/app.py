@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.archive import EvidenceArchive
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.commands import COMMAND_NAMES
@@ -31,7 +32,6 @@ from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
-from bot.services.tickets import Archiver
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.members import sync_admins
 from handlers.telegram.routes import register
@@ -122,12 +122,18 @@ def build_bot(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     polling: bool = True,
-    archiver: Archiver | None = None,
 ) -> TicketBot:
     """Everything the bot is made of, wired together; `request` replaces the HTTP layer
     (tests pass the emulator's in-process request)."""
     telegram = settings.telegram
     token = telegram.token.get_secret_value()
+    # The dispatcher has a Bot of its own, without PTB's rate limiter: it must see every 429
+    # to hold the destination in the database, not have it retried behind its back.
+    dispatcher_bot = Bot(
+        token, base_url=telegram.base_url, base_file_url=telegram.base_file_url, request=request
+    )
+    archive_dir = settings.evidence.archive_dir
+    archiver = EvidenceArchive(dispatcher_bot, archive_dir) if archive_dir else None
     services = build_services(settings, database, clock, archiver=archiver)
     catalogs = Catalogs()
     renderer = Renderer(services.directory.kinds)
@@ -158,11 +164,6 @@ def build_bot(
     )
     register(application)
 
-    # The dispatcher has a Bot of its own, without PTB's rate limiter: it must see every 429
-    # to hold the destination in the database, not have it retried behind its back.
-    dispatcher_bot = Bot(
-        token, base_url=telegram.base_url, base_file_url=telegram.base_file_url, request=request
-    )
     http = aiohttp.ClientSession() if settings.integrations.webhooks else None
     dispatcher = Dispatcher(
         database,

@@ -176,9 +176,9 @@ class Dispatcher:
                 try:
                     await self._sender.edit(chat_id, message_id, delivery.message)
                 except BadRequest as error:
-                    if _NOT_MODIFIED in error.message:
+                    if _NOT_MODIFIED in error.message.lower():
                         pass  # the card already shows this: harmless
-                    elif any(gone in error.message for gone in _EDIT_GONE):
+                    elif any(gone in error.message.lower() for gone in _EDIT_GONE):
                         message_id = await self._sender.send(chat_id, delivery.message)
                     else:
                         raise

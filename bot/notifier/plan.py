@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.notifications import chat_destination
 from bot.domain.people import Person, Team
@@ -183,7 +184,8 @@ class Planner:
             text = texts("notice.album_ack", count=count, tag=tag(ticket.number))
             return TelegramDelivery(row, chat_id, Message(text))
         if template == "dm_fallback":
-            return TelegramDelivery(row, chat_id, self._fallback(payload, facts, texts))
+            message = self._fallback(payload, facts, texts, zone, now)
+            return TelegramDelivery(row, chat_id, message)
         message = self._renderer.notice(
             template,
             payload,
@@ -195,9 +197,12 @@ class Planner:
         )
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
 
-    def _fallback(self, payload: Mapping[str, Any], facts: _Facts, texts: Texts) -> Message:
-        """The group message for a user the bot cannot write to: mention, what it was about,
-        and a button that opens the bot (its /start then delivers their pending cards)."""
+    def _fallback(
+        self, payload: Mapping[str, Any], facts: _Facts, texts: Texts, zone: ZoneInfo, now: datetime
+    ) -> Message:
+        """The group message for a user the bot cannot write to: a mention, what it was about
+        (in the group's language), and a button that opens the bot (its /start then delivers
+        their pending cards in private)."""
         user_id = int(payload["user_id"])
         number = payload.get("number")
         ticket = facts.tickets.get(int(payload.get("ticket_id") or 0))
@@ -208,9 +213,11 @@ class Planner:
             user=mention(facts.people, user_id, texts),
             tag=tag(int(number)) if number else Markup(""),
         )
-        original = payload.get("text")
-        if original:
-            text = Markup(f"{text}\n\n{original}")
+        if ticket is not None:
+            summary = self._renderer.summary(ticket, facts.people, texts, zone, now)
+            text = Markup(f"{text}\n\n{summary}")
+        elif payload.get("text"):
+            text = Markup(f"{text}\n\n{payload['text']}")
         url = f"https://t.me/{payload['bot_username']}?start=cards"
         return Message(text, ((Button(texts("button.open_bot"), url=url),),))
 
