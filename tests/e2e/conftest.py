@@ -1,0 +1,51 @@
+"""End-to-end fixtures: an emulator served on 127.0.0.1 and the bot as a real process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.emulator.core import EmulatorCore
+from bot.emulator.scenario import demo_scenario
+from bot.emulator.server import RunningServer, start_server
+from tests.e2e.harness import BotProcess, config_text, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[tuple[EmulatorCore, RunningServer]]:
+    core = EmulatorCore(demo_scenario())
+    server = await start_server(core, "127.0.0.1", 0)
+    yield core, server
+    await server.stop()
+    await core.aclose()
+
+
+BotFactory = Callable[..., Awaitable[BotProcess]]
+
+
+@pytest.fixture
+async def bot_process(
+    emulator: tuple[EmulatorCore, RunningServer], tmp_path: Path
+) -> AsyncIterator[BotFactory]:
+    """Start the real bot with a config for this emulator; stopped (SIGTERM) afterwards."""
+    started: list[BotProcess] = []
+    core, server = emulator
+    database = tmp_path / "bot.db"
+
+    async def start(**options: str) -> BotProcess:
+        port = free_port()
+        config = tmp_path / f"config-{len(started)}.toml"
+        config.write_text(config_text(server, core, database, port, **options), encoding="utf-8")
+        process = BotProcess(config, tmp_path / "bot.log", port)
+        await process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.process is not None and process.process.returncode is None:
+            await process.terminate()
