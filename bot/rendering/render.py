@@ -183,11 +183,13 @@ class Renderer:
         if evidence:
             lines.extend(["", texts("evidence.heading", count=len(evidence))])
             for item in evidence:
+                # A photo has no file name; Telegram's file id means nothing to a reader.
+                name = item.file_name or item.caption
                 lines.append(
                     texts(
-                        "evidence.line",
+                        "evidence.line" if name else "evidence.line_unnamed",
                         type=texts(f"evidence.type.{item.type}"),
-                        name=item.file_name or item.caption or item.file_unique_id,
+                        name=name or "",
                         who=name_of(people, item.uploader_id, texts),
                         at=texts.moment(item.at, zone),
                     )
@@ -279,33 +281,50 @@ class Renderer:
                 texts("stats.row", label=name_of(people, assignee, texts), count=count)
                 for assignee, count in _by_count(stats.by_assignee)
             )
-            share = stats.resolved_in_time / stats.resolved * 100 if stats.resolved else 0.0
-            lines.append(
-                texts(
-                    "stats.in_time",
-                    resolved=stats.resolved,
-                    in_time=stats.resolved_in_time,
-                    share=f"{share:.0f}",
+            if stats.resolved:
+                share = stats.resolved_in_time / stats.resolved * 100
+                lines.append(
+                    texts(
+                        "stats.in_time",
+                        resolved=stats.resolved,
+                        in_time=stats.resolved_in_time,
+                        share=f"{share:.0f}",
+                    )
                 )
-            )
+            else:
+                lines.append(texts("stats.none_resolved"))
         return Message(_fit("\n".join(lines), texts))
 
     # --- errors and help ---------------------------------------------------------------------
 
-    def error(self, error: DomainError, texts: Texts) -> Message:
-        """What went wrong, and for usage errors the right form with an example."""
+    def error(self, error: DomainError, texts: Texts, *, number: int | None = None) -> Message:
+        """What went wrong, and for usage errors the right form with an example.
+
+        `number` is the ticket the user named, for errors that do not say which one.
+        """
         params = dict(error.params)
+        key = error.key
         if isinstance(params.get("action"), str):
             params["action"] = texts(f"action.{params['action']}")
         if isinstance(params.get("status"), str):
             params["status"] = texts(f"status.{params['status']}")
+        if params.get("number") is None and number is not None:
+            params["number"] = number
         if params.get("number") is not None:
             params["tag"] = tag(int(params["number"]))
         else:
-            params["tag"] = ""
-        text = texts(error.key, **params)
+            # A button names its ticket by id only: the card it is on says which one.
+            params["tag"] = texts("ticket.this")
+            if key == "notfound.ticket":
+                key = "notfound.ticket_unknown"
+        if isinstance(error, UsageError) and texts.has(f"{key}.{error.command}"):
+            key = f"{key}.{error.command}"  # said the way this command needs it said
+        text = texts(key, **params)
         if isinstance(error, UsageError):
-            text = Markup(f"{text}\n{texts('usage.label')} {texts(f'usage.{error.command}')}")
+            usage = f"usage.{error.command}"
+            if not texts.has(usage):
+                usage = "usage.help"
+            text = Markup(f"{text}\n{texts('usage.line', usage=texts(usage))}")
         return Message(text)
 
     # --- notices (outbox) --------------------------------------------------------------------

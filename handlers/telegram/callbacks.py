@@ -43,8 +43,38 @@ _TICKET_VERBS: Final = frozenset(
 )
 
 
+#: Buttons of one person's own step (a prompt answering their message): nobody else's to press.
+_PERSONAL: Final = frozenset(
+    {
+        Verb.NEW_KIND,
+        Verb.NEW_ASSIGNEE,
+        Verb.NEW_CREATE,
+        Verb.NEW_ABORT,
+        Verb.DUPLICATE_CONFIRM,
+        Verb.CANCEL_CONFIRM,
+        Verb.CANCEL_ABORT,
+        Verb.FINISH,
+    }
+)
+
+
 class ForgedButton(DomainError):
     key = "refused.button"
+
+
+class NotYours(DomainError):
+    key = "refused.not_yours"
+
+
+def _check_owner(turn: Turn) -> None:
+    """A prompt the bot sent in answer to someone's message is theirs: in a group, a press by
+    anyone else is refused before it can change the prompt or their dialogue."""
+    query = turn.update.callback_query
+    pressed = query.message if query is not None else None
+    replied = getattr(pressed, "reply_to_message", None)
+    sender = getattr(replied, "from_user", None)
+    if sender is not None and not sender.is_bot and sender.id != turn.person.id:
+        raise NotYours()
 
 
 def _decode(turn: Turn) -> Callback:
@@ -62,6 +92,8 @@ def _decode(turn: Turn) -> Callback:
 async def on_button(turn: Turn) -> None:
     """Every inline button of the bot."""
     callback = _decode(turn)
+    if callback.verb in _PERSONAL:
+        _check_owner(turn)
     if callback.verb in _TICKET_VERBS:
         await _ticket_button(turn, callback)
     elif callback.verb is Verb.NEW_KIND:
@@ -241,7 +273,8 @@ async def _confirm_cancel(turn: Turn, ticket_id: int, version: int) -> None:
     """A supervisor confirms the cancel they typed; the reason is in their dialogue."""
     dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.CANCEL)
     if dialogue is None or dialogue.data.get("ticket_id") != ticket_id:
-        raise DomainError("refused.not_yours")
+        # Presses by others were refused already: this confirmation has lapsed.
+        raise DomainError("reply.expired")
     session = await turn.session()
     acted = await turn.app.services.tickets.act(
         session.actor,

@@ -51,12 +51,16 @@ def parse(turn: Turn) -> Command:
     if message is None:
         raise UsageError("help", "not_a_command")
     directory = turn.app.services.directory
-    return parse_command(
+    command = parse_command(
         message_text(message),
         kinds=tuple(directory.kinds),
         bot_username=turn.app.bot_username or None,
         kind_aliases=directory.kind_aliases,
     )
+    number = getattr(command, "number", None)
+    if isinstance(number, int):
+        turn.subject = number
+    return command
 
 
 async def _learn_mentions(turn: Turn) -> None:
@@ -371,9 +375,27 @@ async def help_command(turn: Turn) -> None:
     """/help — the grammar with examples."""
     command = parse(turn)
     assert isinstance(command, Help)
-    if not turn.private:
+    if turn.private:
+        await turn.settle_language()
+    else:
         await turn.session()
     await turn.reply(turn.app.renderer.help(turn.texts, private=turn.private))
+
+
+@handler
+async def unknown(turn: Turn) -> None:
+    """A command outside the grammar: say so with the list of commands, in private chat and
+    in a team's group, unless it was addressed to another bot."""
+    if not turn.private and turn.app.services.directory.by_chat(turn.chat_id) is None:
+        return
+    try:
+        parse(turn)
+    except UsageError as error:
+        if error.key == "problem.other_bot":
+            return
+        if not turn.private:
+            await turn.session()
+        raise
 
 
 @handler
@@ -386,6 +408,7 @@ async def start(turn: Turn) -> None:
         await turn.reply(turn.app.renderer.help(turn.texts, private=False))
         return
     queued = await turn.app.services.people.started(turn.person)
+    await turn.settle_language()
     texts = turn.texts
     await turn.say("reply.welcome", name=turn.person.display_name)
     if queued:

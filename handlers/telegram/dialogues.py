@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
 from bot.domain.errors import UsageError
-from bot.domain.model import Action
+from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
 from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
@@ -27,6 +27,8 @@ DUPLICATE = "duplicate"
 NOTE = "note"
 EVIDENCE = "evidence"
 CANCEL = "cancel"
+#: Not a conversation: remembers that "which ticket?" was asked for an album already.
+ASKED = "asked"
 #: Members offered as assignee buttons (the rest can be named with @username).
 MAX_MEMBER_BUTTONS = 10
 
@@ -182,7 +184,14 @@ async def choose_assignee(turn: Turn, user_id: int) -> None:
         turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
     )
     texts = turn.texts
-    await turn.edit(Message(texts("new.ask_description")))
+    # The buttons' message keeps what was chosen; the question is asked as a reply prompt.
+    chosen = texts(
+        "new.chosen",
+        order=data["order_id"],
+        kind=turn.app.renderer.kind_label(data["kind"], texts),
+        assignee=await _assignee_text(turn, user_id),
+    )
+    await turn.edit(Message(chosen))
     await turn.reply(
         Message(
             texts("new.ask_description"),
@@ -190,6 +199,17 @@ async def choose_assignee(turn: Turn, user_id: int) -> None:
             placeholder=texts("new.placeholder_description"),
         )
     )
+
+
+async def _assignee_text(turn: Turn, user_id: int) -> Markup:
+    """The assignee chosen by button: a member, the kind's default (0) or nobody (-1)."""
+    texts = turn.texts
+    if user_id == 0:
+        return texts("button.default_assignee")
+    if user_id < 0:
+        return texts("person.nobody")
+    people = await turn.app.services.people.people([user_id])
+    return name_of(people, user_id, texts)
 
 
 def _guided_command(data: dict[str, Any]) -> CreateTicket:
@@ -206,18 +226,11 @@ async def _confirm(turn: Turn, team_id: int | None, data: dict[str, Any]) -> Non
     texts = turn.texts
     services = turn.app.services
     command = _guided_command(data)
-    assignee_id = command.assignee.user_id if command.assignee else None
-    people = await services.people.people([assignee_id] if assignee_id else [])
-    assignee_text = (
-        texts("button.default_assignee")
-        if data.get("assignee_id") == 0
-        else name_of(people, assignee_id, texts)
-    )
     text = texts(
         "new.confirm",
         order=command.order_id,
         kind=turn.app.renderer.kind_label(command.kind or "", texts),
-        assignee=assignee_text,
+        assignee=await _assignee_text(turn, int(data.get("assignee_id") or 0)),
         description=command.description,
     )
     duplicate = await services.queries.open_duplicate(
@@ -276,6 +289,10 @@ async def on_text(turn: Turn) -> bool:
     message = turn.message
     if message is None or not message.text:
         return False
+    if not turn.private and not answers_the_bot(turn):
+        # In a group only an answer to the bot's prompt continues a dialogue: people go on
+        # talking to each other meanwhile (and with privacy mode on the bot sees nothing else).
+        return False
     dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id)
     if dialogue is None:
         return False
@@ -306,6 +323,14 @@ async def on_text(turn: Turn) -> bool:
         await turn.say("reply.noted", tag=tag(acted.ticket.number))
         return True
     return False
+
+
+def answers_the_bot(turn: Turn) -> bool:
+    """Whether the message replies to one of the bot's (a prompt, a card, a notice)."""
+    message = turn.message
+    replied = message.reply_to_message if message is not None else None
+    sender = replied.from_user if replied is not None else None
+    return sender is not None and sender.id == turn.context.bot.id
 
 
 async def ask_note(turn: Turn, ticket: Ticket, team_id: int) -> None:
@@ -344,6 +369,6 @@ async def after_outcome(turn: Turn, ticket: Ticket) -> None:
     """The outcome is recorded: ask for the negotiation evidence, offer Finish."""
     texts = turn.texts
     assert ticket.outcome is not None
-    await collect_evidence(
-        turn, ticket, "reply.outcome", outcome=texts(f"outcome.{ticket.outcome.value}")
-    )
+    # "Done" needs no negotiation evidence; files may still be kept with the ticket.
+    key = "reply.outcome_done" if ticket.outcome is Outcome.DONE else "reply.outcome"
+    await collect_evidence(turn, ticket, key, outcome=texts(f"outcome.{ticket.outcome.value}"))

@@ -100,9 +100,11 @@ async def send_export(turn: Turn, session: Session, command: Export) -> None:
     with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as out:
         count = await write_export(command.format, rows(), header, out, progress=progress)  # type: ignore[arg-type]
         out.seek(0)
+        # Not the file object itself: PTB reads it whole anyway, and names it from `.name`,
+        # which a SpooledTemporaryFile still in memory does not have (None).
         await turn.context.bot.send_document(
             turn.chat_id,
-            InputFile(out, filename=filename),
+            InputFile(out.read(), filename=filename),
             caption=texts("reply.export_done", count=texts.number(count)),
         )
     await progress(count)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -13,7 +16,7 @@ from telegram.ext import (
 )
 
 from handlers.telegram import callbacks, commands, members, uploads
-from handlers.telegram.context import BotApplication
+from handlers.telegram.context import BotApplication, BotContext
 
 #: The grammar's commands and their handlers (new messages only: an edit is not a new command).
 COMMANDS = {
@@ -39,6 +42,21 @@ COMMANDS = {
 }
 
 
+#: A command typed with a Chinese keyboard's full-width slash (／ticket …): Telegram does not
+#: mark it as a command, but the grammar reads it as one.
+_FULL_WIDTH_COMMAND: Final = re.compile(r"^\s*／(?P<name>[A-Za-z_]+)")
+
+
+async def full_width_command(update: Update, context: BotContext) -> None:
+    """Hand `／name …` to the handler of `/name` (or to the unknown-command answer)."""
+    message = update.effective_message
+    match = _FULL_WIDTH_COMMAND.match(message.text or "") if message else None
+    if match is None:
+        return
+    callback = COMMANDS.get(match["name"].lower(), commands.unknown)
+    await callback(update, context)
+
+
 def register(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, members.skip_handled), group=-2)
     application.add_handler(
@@ -53,6 +71,10 @@ def register(application: BotApplication) -> None:
         MessageHandler(
             new_messages & (filters.PHOTO | filters.Document.ALL | filters.VIDEO), uploads.on_file
         )
+    )
+    application.add_handler(MessageHandler(new_messages & filters.COMMAND, commands.unknown))
+    application.add_handler(
+        MessageHandler(new_messages & filters.Regex(_FULL_WIDTH_COMMAND), full_width_command)
     )
     application.add_handler(
         MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, uploads.on_text)

@@ -6,6 +6,7 @@ localized reply (or an alert for a button) and logs anything unexpected with its
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
 from telegram import Message as TelegramMessage
-from telegram import Update
+from telegram import ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from bot.domain.errors import AlreadyProcessed, DomainError
@@ -71,6 +72,8 @@ class Turn:
         self.person: Person = person_of(user)
         self.chat_id: int = chat.id
         self.private: bool = chat.type == chat.PRIVATE
+        #: The ticket number the command names, so an error about "this ticket" can say which.
+        self.subject: int | None = None
         self._session: Session | None = None
 
     @property
@@ -97,6 +100,13 @@ class Turn:
                 raise NotATeam(chat_id=self.chat_id)
             self._session = session
         return self._session
+
+    async def settle_language(self) -> None:
+        """Look the session up if it can be, only so that `texts` speaks the right language
+        (the team's in a group, the user's /lang choice in private); no session is fine."""
+        if self._session is None:
+            with contextlib.suppress(DomainError):
+                await self.session()
 
     def use(self, session: Session) -> None:
         """Act in a session found another way (a button names its ticket's team)."""
@@ -135,7 +145,22 @@ class Turn:
             parse_mode=ParseMode.HTML,
             reply_markup=reply_markup(message),
             disable_web_page_preview=True,
+            reply_parameters=self._prompted(message),
         )
+
+    def _prompted(self, message: Message) -> ReplyParameters | None:
+        """A reply prompt sent after a button press in a group answers the presser's own
+        message that the pressed one replied to: a selective ForceReply goes only to the
+        sender of the message it replies to, so without it nobody would be asked."""
+        query = self.update.callback_query
+        if not message.force_reply or self.private or query is None:
+            return None
+        pressed = query.message
+        replied = getattr(pressed, "reply_to_message", None)
+        sender = getattr(replied, "from_user", None)
+        if replied is None or sender is None or sender.id != self.person.id:
+            return None
+        return ReplyParameters(replied.message_id, allow_sending_without_reply=True)
 
     async def say(self, key: str, **params: object) -> TelegramMessage:
         return await self.reply(Message(self.texts(key, **params)))
@@ -163,6 +188,11 @@ class Turn:
 
     async def fail(self, error: DomainError) -> None:
         """Tell the user what was wrong; a button press gets an alert and changes nothing."""
+        # Refused before the team was looked up (a forged button): a group still hears its
+        # own language, and a private chat the one chosen with /lang. If even that fails
+        # (the database is down), the answer comes in the sender's language.
+        with contextlib.suppress(Exception):
+            await self.settle_language()
         texts = self.texts
         if isinstance(error, TeamChoiceNeeded):
             buttons = tuple(
@@ -171,7 +201,7 @@ class Turn:
             await self.answer()
             await self.reply(Message(texts("reply.choose_team"), buttons))
             return
-        message = self.app.renderer.error(error, texts)
+        message = self.app.renderer.error(error, texts, number=self.subject)
         if self.update.callback_query is not None:
             await self.answer(message.text, alert=True)
         else:

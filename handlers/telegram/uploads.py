@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Final
 
 from bot.domain.commands import CollectEvidence
@@ -25,13 +26,29 @@ _ALBUM_LOOKUPS: Final = (0.0, 0.3, 0.7, 1.0)
 
 async def _ticket_of_album(turn: Turn, media_group_id: str) -> int | None:
     session = await turn.session()
-    for delay in _ALBUM_LOOKUPS:
+    # In a group most albums are just people sharing pictures: look once, never wait there.
+    for delay in _ALBUM_LOOKUPS if turn.private else _ALBUM_LOOKUPS[:1]:
         if delay:
             await asyncio.sleep(delay)
         found = await turn.app.services.queries.ticket_of_album(session.actor, media_group_id)
         if found is not None:
             return found
     return None
+
+
+async def _asked_about(turn: Turn, media_group_id: str) -> bool:
+    """Whether "which ticket?" was asked for this album already (asked once, not per file)."""
+    service = turn.app.dialogues
+    current = await service.get(turn.chat_id, turn.person.id)
+    if current is not None and current.kind == dialogues.ASKED:
+        if current.data.get("album") == media_group_id:
+            return True
+    elif current is not None:
+        return False  # another dialogue is under way: leave it be
+    await service.put(
+        turn.chat_id, turn.person.id, Dialogue(dialogues.ASKED, None, {"album": media_group_id})
+    )
+    return False
 
 
 @handler
@@ -47,9 +64,12 @@ async def on_file(turn: Turn) -> None:
     if caption.startswith(("/", "／")):
         command = parse(turn)
         if not isinstance(command, CollectEvidence):
+            await turn.settle_language()
             await turn.reply(Message(turn.texts("reply.evidence_which")))
             return
         number = command.number
+        # The command is not what the file shows: keep only the words after it, if any.
+        file = replace(file, caption=command.caption)
     else:
         dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.EVIDENCE)
         if dialogue is not None:
@@ -58,7 +78,10 @@ async def on_file(turn: Turn) -> None:
         elif file.media_group_id:
             ticket_id = await _ticket_of_album(turn, file.media_group_id)
     if number is None and ticket_id is None:
-        if turn.private or message.reply_to_message is not None:
+        if turn.private or dialogues.answers_the_bot(turn):
+            if file.media_group_id and await _asked_about(turn, file.media_group_id):
+                return
+            await turn.settle_language()
             await turn.reply(Message(turn.texts("reply.evidence_which")))
         return
     session = await turn.session()
@@ -94,4 +117,5 @@ async def on_text(turn: Turn) -> None:
     if await dialogues.on_text(turn):
         return
     if turn.private:
+        await turn.settle_language()
         await turn.reply(turn.app.renderer.help(turn.texts, private=True))

@@ -16,6 +16,17 @@ from tests.support.clock import FakeClock
 async def world(
     db: Database, database: DatabaseSettings, clock: FakeClock
 ) -> AsyncIterator[BotWorld]:
+    """A team whose group speaks Chinese (the default)."""
     started = await start_world(db, clock, settings_for(database.url))
+    yield started
+    await started.bot.stop()
+
+
+@pytest.fixture
+async def english_world(
+    db: Database, database: DatabaseSettings, clock: FakeClock
+) -> AsyncIterator[BotWorld]:
+    """A team whose group speaks English."""
+    started = await start_world(db, clock, settings_for(database.url, language="en"))
     yield started
     await started.bot.stop()

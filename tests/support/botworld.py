@@ -3,14 +3,26 @@ emulator in-process: updates are made by personas and Bot API calls are recorded
 
 from __future__ import annotations
 
+import copy
+import struct
+import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from telegram.ext import AIORateLimiter
 
 from bot.app import TicketBot, build_bot
 from bot.config import Settings
-from bot.emulator.core import EmulatorCore
+from bot.domain.model import EventType
+from bot.domain.ticket import Ticket
+from bot.emulator.core import EmulatorCore, MediaItem
+from bot.emulator.params import UploadedFile
 from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database
+from storage.delivery import OutboxRow
+from storage.tickets import EvidenceItem, TicketRepository, ticket_from_row
+from storage.transaction import Transaction
 from tests.support.clock import FakeClock
 from tests.support.emulated_request import EmulatedRequest
 
@@ -41,10 +53,21 @@ def scenario() -> Scenario:
     )
 
 
+#: The dispatcher's flood spacing is the dispatcher tests' business; here every notice is
+#: deliverable at once, so `deliver()` needs no clock travel (a delay such as an album's still
+#: waits for `clock.advance`).
+FAST_DISPATCH: dict[str, Any] = {
+    "messages_per_second": 10_000,
+    "private_chat_interval": timedelta(0),
+    "group_messages_per_minute": 10**9,
+}
+
+
 def settings_for(database_url: str, *, language: str = "zh", **overrides: Any) -> Settings:
     document: dict[str, Any] = {
         "telegram": {"token": BotSpec().token},
         "database": {"url": database_url},
+        "dispatcher": dict(FAST_DISPATCH),
         "teams": [
             {
                 "chat_id": GROUP,
@@ -116,8 +139,155 @@ class BotWorld:
             for button in row
         }
 
+    def entities(self, message: dict[str, Any], kind: str) -> list[str]:
+        """The text of each entity of type `kind` (offsets count UTF-16 units, as Telegram's)."""
+        text = str(message.get("text") or message.get("caption") or "")
+        units = text.encode("utf-16-le")
+        found = message.get("entities") or message.get("caption_entities") or []
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in found
+            if e["type"] == kind
+        ]
+
     def alerts(self) -> list[str]:
         return [answer.text or "" for answer in self.core.callback_answers if answer.show_alert]
+
+    # --- more ways to act ------------------------------------------------------------------------
+
+    async def reply(
+        self, persona: PersonaSpec, chat_id: int, to: dict[str, Any], text: str
+    ) -> dict[str, Any]:
+        """`persona` answers the message `to` (a prompt of the bot, a customer's message)."""
+        return await self.send(persona, chat_id, text, reply_to=int(to["message_id"]))
+
+    async def press_text(
+        self, persona: PersonaSpec, chat_id: int, message: dict[str, Any], text: str
+    ) -> dict[str, Any]:
+        """Press the button labelled `text` on `message`."""
+        data = self.buttons(message)[text]
+        return await self.press(persona, chat_id, int(message["message_id"]), data)
+
+    async def press_forged(
+        self, persona: PersonaSpec, chat_id: int, message: dict[str, Any], data: str
+    ) -> dict[str, Any]:
+        """A press carrying `data` the message's buttons never had (a modified client sends
+        whatever it likes): a real press of one of its buttons, with the data replaced."""
+        genuine = next(iter(self.buttons(message).values()))
+        update = self.core.user_press_button(
+            persona.id, chat_id, int(message["message_id"]), genuine
+        )
+        forged = copy.deepcopy(update)
+        forged["callback_query"]["data"] = data
+        await self.bot.process(forged)
+        return forged
+
+    async def send_photo(
+        self, persona: PersonaSpec, chat_id: int, *, caption: str | None = None, seed: int = 0
+    ) -> dict[str, Any]:
+        update = self.core.user_send_photo(
+            persona.id, chat_id, png(800 + seed, 600), caption=caption
+        )
+        await self.bot.process(update)
+        return update
+
+    async def send_pdf(
+        self,
+        persona: PersonaSpec,
+        chat_id: int,
+        *,
+        name: str = "协商记录.pdf",
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        update = self.core.user_send_document(
+            persona.id,
+            chat_id,
+            b"%PDF-1.4\n% negotiation record\n%%EOF\n",
+            file_name=name,
+            mime_type="application/pdf",
+            caption=caption,
+        )
+        await self.bot.process(update)
+        return update
+
+    async def send_album(
+        self, persona: PersonaSpec, chat_id: int, photos: int, *, caption: str | None = None
+    ) -> list[dict[str, Any]]:
+        items = [
+            MediaItem("photo", UploadedFile(f"screenshot{n}.png", "image/png", png(640 + n, 480)))
+            for n in range(photos)
+        ]
+        updates = self.core.user_send_album(persona.id, chat_id, items, caption=caption)
+        for update in updates:
+            await self.bot.process(update)
+        return updates
+
+    # --- what the database says ------------------------------------------------------------------
+
+    @property
+    def team_id(self) -> int:
+        profile = self.bot.services.directory.by_chat(GROUP)
+        assert profile is not None
+        return profile.team.id
+
+    async def ticket(self, number: int) -> Ticket:
+        team_id = self.team_id
+        found = await self.database.read(lambda tx: tx.tickets.by_number(team_id, number))
+        assert found is not None, f"no ticket T{number}"
+        return found
+
+    async def tickets(self) -> list[Ticket]:
+        """Every ticket of the team, by number."""
+        team_id = self.team_id
+        return await self.database.read(lambda tx: _all_tickets(tx, team_id))
+
+    async def timeline(self, number: int) -> list[EventType]:
+        ticket = await self.ticket(number)
+        assert ticket.id is not None
+        ticket_id = ticket.id
+        entries = await self.database.read(lambda tx: tx.events.timeline(ticket_id))
+        return [entry.event.type for entry in entries]
+
+    async def evidence(self, number: int) -> list[EvidenceItem]:
+        ticket = await self.ticket(number)
+        assert ticket.id is not None
+        ticket_id = ticket.id
+        return await self.database.read(lambda tx: tx.evidence.of_ticket(ticket_id))
+
+    async def outbox(self, destination: int | None = None) -> list[OutboxRow]:
+        where = f"chat:{destination}" if destination is not None else None
+        return await self.database.read(lambda tx: tx.outbox.rows(destination=where))
+
+    async def state(self) -> tuple[object, ...]:
+        """Everything a refused command or press must leave as it was: every ticket of the
+        team (with its version), its events and evidence, and the outbox."""
+        team_id = self.team_id
+
+        def body(tx: Transaction) -> tuple[object, ...]:
+            tickets = _all_tickets(tx, team_id)
+            events = [len(tx.events.timeline(t.id or 0)) for t in tickets]
+            evidence = [tx.evidence.count(t.id or 0) for t in tickets]
+            return (tickets, events, evidence, len(tx.outbox.rows()))
+
+        return await self.database.read(body)
+
+
+def png(width: int, height: int) -> bytes:
+    """A tiny but well-formed PNG header declaring the given size (distinct sizes, distinct
+    files)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+    )
+
+
+def _all_tickets(tx: Transaction, team_id: int) -> list[Ticket]:
+    query = TicketRepository.export_query(team_id, None)
+    return [ticket_from_row(row) for row in tx.connection.execute(query).mappings()]
 
 
 async def start_world(database: Database, clock: FakeClock, settings: Settings) -> BotWorld:
@@ -126,6 +296,9 @@ async def start_world(database: Database, clock: FakeClock, settings: Settings) 
     bot = build_bot(
         settings, database, clock, request=request, updates_request=EmulatedRequest(core)
     )
+    # PTB's rate limiter waits in wall-clock time (20 messages a minute in a group), which a
+    # test that sends many commands would sit through; the emulator's flood limits are off.
+    bot.application.bot._rate_limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
     await bot.start(workers=False)
     world = BotWorld(core, bot, clock, database)
     await world.introduce(AGENT, ASSIGNEE, NEWCOMER, SUPERVISOR)
