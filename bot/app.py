@@ -121,7 +121,6 @@ def build_bot(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    polling: bool = True,
 ) -> TicketBot:
     """Everything the bot is made of, wired together; `request` replaces the HTTP layer
     (tests pass the emulator's in-process request)."""
@@ -152,8 +151,9 @@ def build_bot(
         builder = builder.request(request)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
-    if not polling:
-        builder = builder.updater(None)
+    # Updates come from our own poller (bot/polling.py) or the webhook route, never from
+    # PTB's Updater, which confirms updates before they are handled.
+    builder = builder.updater(None)
     application: BotApplication = builder.build()
     application.bot_data.configure(
         services=services,

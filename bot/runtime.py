@@ -15,6 +15,7 @@ from telegram import Update
 from bot.app import TicketBot, build_bot
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.polling import Poller
 from handlers.web import WebServer, build_web_app
 from storage.database import open_database
 
@@ -65,8 +66,7 @@ async def serve(
         if migrate:
             revision = await database.migrate()
             log.info("database at revision %s (%s)", revision, database.backend)
-        webhook_mode = settings.telegram.mode == "webhook"
-        bot = build_bot(settings, database, SystemClock(), polling=not webhook_mode)
+        bot = build_bot(settings, database, SystemClock())
         await run_bot(bot, settings, stop)
     finally:
         await database.dispose()
@@ -106,6 +106,7 @@ async def run_bot(
         settings.server.port,
     )
     await web.start()
+    polling: asyncio.Task[None] | None = None
     try:
         if webhook_mode:
             await application.bot.set_webhook(
@@ -115,18 +116,17 @@ async def run_bot(
             )
             log.info("webhook set; waiting for Telegram at /telegram/webhook")
         else:
-            updater = application.updater
-            assert updater is not None
             await application.bot.delete_webhook()
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            poller = Poller(application.bot, application.process_update)
+            polling = asyncio.create_task(poller.run(stop), name="polling")
             log.info("polling for updates")
         if started is not None:
             started.set()
         await stop.wait()
         log.info("stopping: finishing in-flight updates")
+        if polling is not None:
+            await polling
     finally:
-        if not webhook_mode and application.updater is not None and application.updater.running:
-            await application.updater.stop()
         await web.stop()
         await application.stop()
         await bot.stop()

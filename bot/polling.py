@@ -1,0 +1,138 @@
+"""Long polling that confirms an update only once it has been handled.
+
+python-telegram-bot's Updater confirms updates (advances getUpdates' offset) as soon as it
+has fetched them, so a process that dies with updates still queued loses them. This poller
+keeps the offset at the oldest update still being handled: after a crash Telegram delivers
+those again, and processed_updates makes a second delivery of a handled one harmless.
+Updates are handled concurrently, so a reply held back by a group's flood limit does not
+hold up the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from telegram import Bot, Update
+from telegram.error import Conflict, NetworkError, TimedOut
+
+log = logging.getLogger(__name__)
+
+#: Seconds a getUpdates call waits for something to happen (Telegram's long polling).
+LONG_POLL: Final = 25
+#: While some update is still being handled, Telegram returns it at once on every call:
+#: ask again at this pace (not in a tight loop) for whatever came in meanwhile.
+RECHECK: Final = 0.5
+#: On shutdown, how long updates being handled may take to finish; the rest are cancelled and,
+#: never confirmed, come again to the next process (replies held back by a group's flood limit
+#: can otherwise keep a stopping process alive for minutes).
+DRAIN: Final = 10.0
+#: Waits after a failed getUpdates call, growing up to the last one.
+BACKOFF: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class Poller:
+    def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]]) -> None:
+        self._bot = bot
+        self._handle = handle
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        #: Ids started at or above the offset (the ones Telegram may return again).
+        self._started: set[int] = set()
+        self._highest = 0
+        self._progress = asyncio.Event()
+
+    def _offset(self) -> int | None:
+        """Confirm everything below the oldest update still being handled."""
+        if self._in_flight:
+            return min(self._in_flight)
+        return self._highest + 1 if self._highest else None
+
+    def _done(self, update_id: int) -> None:
+        self._in_flight.pop(update_id, None)
+        self._progress.set()
+
+    async def _run_one(self, update: Update) -> None:
+        try:
+            await self._handle(update)
+        except Exception:
+            # Handlers answer their own errors; anything arriving here is a bug, logged with
+            # the update it came from, and the update counts as handled (not retried forever).
+            log.exception("update %s failed outside its handler", update.update_id)
+        finally:
+            self._done(update.update_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set, then wait for updates being handled to finish."""
+        failures = 0
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(
+                self._bot.get_updates(
+                    offset=self._offset(),
+                    timeout=LONG_POLL,
+                    allowed_updates=Update.ALL_TYPES,
+                    read_timeout=LONG_POLL + 10,
+                )
+            )
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not fetch.done():
+                # Anything that call would have returned stays unconfirmed: delivered again.
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, NetworkError, Conflict):
+                    await fetch
+                break
+            try:
+                updates = fetch.result()
+            except Conflict as error:
+                log.error("another process polls this bot (%s); retrying", error.message)
+                failures += 1
+                await _pause(stop, BACKOFF[min(failures, len(BACKOFF)) - 1])
+                continue
+            except (NetworkError, TimedOut) as error:
+                failures += 1
+                wait = BACKOFF[min(failures, len(BACKOFF)) - 1]
+                log.warning("getUpdates failed (%s); retrying in %.0fs", error, wait)
+                await _pause(stop, wait)
+                continue
+            failures = 0
+            offset = self._offset() or 0
+            self._started = {started for started in self._started if started >= offset}
+            fresh = [u for u in updates if u.update_id not in self._started]
+            for update in fresh:
+                self._started.add(update.update_id)
+                self._highest = max(self._highest, update.update_id)
+                self._in_flight[update.update_id] = asyncio.create_task(
+                    self._run_one(update), name=f"update-{update.update_id}"
+                )
+            if updates and not fresh:
+                # Everything Telegram returned is still being handled: wait for progress or a
+                # moment, rather than ask again at once.
+                self._progress.clear()
+                await _first_of(self._progress.wait(), stop.wait())
+        if self._in_flight:
+            log.info("waiting for %d update(s) being handled", len(self._in_flight))
+            tasks = list(self._in_flight.values())
+            _, unfinished = await asyncio.wait(tasks, timeout=DRAIN)
+            for task in unfinished:
+                task.cancel()
+            if unfinished:
+                log.warning("%d update(s) left for the next process", len(unfinished))
+                await asyncio.gather(*unfinished, return_exceptions=True)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def _first_of(*waits: Awaitable[object]) -> None:
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, timeout=RECHECK, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
