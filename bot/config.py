@@ -146,7 +146,7 @@ class DispatcherSettings(_Section):
     group_messages_per_minute: int = Field(default=20, ge=1)
     max_attempts: int = Field(default=12, ge=1)
     #: How long a claimed row stays invisible to other processes while one delivers it.
-    lease: Duration = timedelta(seconds=60)
+    lease: Duration = timedelta(seconds=15)
     #: Idle wait between polls when nothing was delivered (a commit wakes it sooner).
     poll_interval: Duration = timedelta(seconds=1)
 

@@ -22,7 +22,9 @@ class Status(StrEnum):
 
 
 #: Statuses that still wait for someone in the team to act (the to-do list of /pending).
-PENDING_STATUSES: Final = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.ESCALATED})
+PENDING_STATUSES: Final = frozenset(
+    {Status.OPEN, Status.IN_PROGRESS, Status.ESCALATED, Status.APPEALED}
+)
 #: Statuses the deadline clock runs in: the assignee has not answered yet.
 AWAITING_REPLY: Final = frozenset({Status.OPEN, Status.IN_PROGRESS})
 #: Statuses after which nothing more is expected unless a supervisor reopens.

@@ -12,6 +12,7 @@ from bot.domain.notifications import chat_destination
 from bot.domain.people import Person, Team
 from bot.domain.ticket import Ticket
 from bot.i18n import Catalogs, Markup, Texts
+from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import Renderer, language_of, mention, tag
 from bot.services.directory import Directory
@@ -182,7 +183,9 @@ class Planner:
                 return Skipped(row, "ticket no longer exists")
             count = facts.albums.get(str(payload.get("media_group_id")), 0)
             text = texts("notice.album_ack", count=count, tag=tag(ticket.number))
-            return TelegramDelivery(row, chat_id, Message(text))
+            # Like a single file's receipt, it offers Finish: the evidence step stays open.
+            finish = Button(texts("button.finish"), encode(Verb.FINISH, ticket.id))
+            return TelegramDelivery(row, chat_id, Message(text, ((finish,),)))
         if template == "dm_fallback":
             message = self._fallback(payload, facts, texts, zone, now)
             return TelegramDelivery(row, chat_id, message)
