@@ -93,6 +93,8 @@ interval = "1s"
 
 [dispatcher]
 poll_interval = "1s"
+# A killed process's claims are taken over after the lease: short, so the crash test is quick.
+lease = "3s"
 {extra}
 """
 

@@ -35,7 +35,7 @@ def said(core: EmulatorCore, chat_id: int, *needles: str) -> dict[str, Any] | No
     for message in reversed(core.bot_messages(chat_id)):
         text = str(message.get("text") or message.get("caption") or "")
         if all(needle in text for needle in needles):
-            return message
+            return dict(message)
     return None
 
 
