@@ -12,6 +12,9 @@ from bot.domain.ticket import Change, Ticket
 
 #: Events that do not change what a card shows (or that send a message of their own).
 _NO_CARD_REFRESH: Final = frozenset({EventType.NOTE, EventType.EVIDENCE, EventType.REMINDED})
+#: Group notices that ask supervisors to act (mentions, buttons): sent even where the group
+#: saw the action itself.
+_CALLS_ON_SUPERVISORS: Final = frozenset({"escalated", "cancel_requested"})
 #: Event types that integrations can subscribe to, keyed by what caused them.
 WEBHOOK_EVENTS: Final = ("escalated", "resolved", "cancelled", "ruled")
 
@@ -112,12 +115,14 @@ def notices_for(
     audience: Audience,
     *,
     before: Ticket | None = None,
-    announce_in_group: bool = False,
+    seen_in_group: bool = False,
 ) -> list[Notice]:
     """The notices one change causes. `before` is the ticket before the change (None: created).
 
     The person who acted is answered directly by the entry point; notices are for everyone
-    else, and a card refresh for the assignee wherever the ticket changed under them.
+    else, and a card refresh for the assignee wherever the ticket changed under them. When
+    the change was made in the team's group (`seen_in_group`), the group has just read the
+    answer, so it is not told again, unless the notice calls on supervisors.
     """
     ticket, event = change.ticket, change.event
     actor = event.actor_id
@@ -129,14 +134,14 @@ def notices_for(
             notices.append(_notice(user_id, template, ticket, event))
 
     def announce(template: str) -> None:
-        notices.append(_notice(group, template, ticket, event))
+        if template in _CALLS_ON_SUPERVISORS or not seen_in_group:
+            notices.append(_notice(group, template, ticket, event))
 
     kind = event.type
     if ticket.assignee_id is not None and kind not in _NO_CARD_REFRESH:
         notices.append(card(ticket, ticket.assignee_id))
     if kind is EventType.CREATED:
-        if announce_in_group:
-            announce("created")
+        announce("created")
     elif kind in (EventType.TRANSFERRED, EventType.ASSIGNED):
         previous = before.assignee_id if before else None
         if previous is not None:

@@ -105,7 +105,7 @@ class TicketService:
         *,
         confirmed: bool = False,
         update_id: int | None = None,
-        announce_in_group: bool = False,
+        in_group: bool = True,
     ) -> Created | DuplicateFound:
         """Open a ticket; DuplicateFound (nothing written) when one is open for the same order
         and kind and the caller has not confirmed."""
@@ -141,9 +141,7 @@ class TicketService:
             )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
-            notices = notices_for(
-                Change(ticket, change.event), audience, announce_in_group=announce_in_group
-            )
+            notices = notices_for(Change(ticket, change.event), audience, seen_in_group=in_group)
             tx.outbox.add(team_id, notices, now)
             return Created(ticket)
 
@@ -162,8 +160,12 @@ class TicketService:
         assignee: UserRef | None = None,
         expected_version: int | None = None,
         update_id: int | None = None,
+        in_group: bool = False,
     ) -> Acted:
-        """Do one action on one ticket of the actor's team, as one transaction."""
+        """Do one action on one ticket of the actor's team, as one transaction.
+
+        `in_group`: the action was taken in the team's group, which then needs no notice of it.
+        """
         now = self._clock.now()
 
         def body(tx: Transaction) -> Acted:
@@ -182,7 +184,7 @@ class TicketService:
             )
             if update_id is not None:
                 tx.processed.claim(update_id, now)
-            self._write(tx, ticket, change, now)
+            self._write(tx, ticket, change, now, seen_in_group=in_group)
             return Acted(ticket, change.ticket, change.event)
 
         return await self._db.transact(body)
@@ -197,6 +199,7 @@ class TicketService:
         note: str | None = None,
         expected_version: int | None = None,
         update_id: int | None = None,
+        in_group: bool = False,
     ) -> Acted:
         """agreed → resolved, disagreed → escalated, done (kinds without outcome) → resolved.
 
@@ -213,13 +216,23 @@ class TicketService:
             text=note,
             expected_version=ticket.version if expected_version is None else expected_version,
             update_id=update_id,
+            in_group=in_group,
         )
 
-    def _write(self, tx: Transaction, before: Ticket, change: Change, now: datetime) -> None:
+    def _write(
+        self,
+        tx: Transaction,
+        before: Ticket,
+        change: Change,
+        now: datetime,
+        *,
+        seen_in_group: bool = False,
+    ) -> None:
         """The change, its one event and its notices: the three writes of every action."""
         tx.tickets.save(change.ticket, expected_version=before.version)
         tx.events.append(before.id or 0, before.team_id, change.event)
-        notices = notices_for(change, self._directory.audience(before.team_id), before=before)
+        audience = self._directory.audience(before.team_id)
+        notices = notices_for(change, audience, before=before, seen_in_group=seen_in_group)
         tx.outbox.add(before.team_id, notices, now)
 
     # --- evidence --------------------------------------------------------------------------

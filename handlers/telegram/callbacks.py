@@ -137,6 +137,7 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
             ticket_id=ticket_id,
             expected_version=_version(callback),
             update_id=turn.update_id,
+            in_group=turn.in_group,
         )
         await _refresh_card(turn, acted)
         await turn.answer()
@@ -175,6 +176,7 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
             ticket_id=ticket_id,
             assignee=UserRef(user_id=callback.int_arg(1)),
             update_id=turn.update_id,
+            in_group=turn.in_group,
         )
         people = await services.people.people([acted.ticket.assignee_id or 0])
         await turn.answer()
@@ -201,6 +203,7 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
             Action.APPROVE_CANCEL if approve else Action.REJECT_CANCEL,
             ticket_id=ticket_id,
             update_id=turn.update_id,
+            in_group=turn.in_group,
         )
         key = "reply.cancelled" if approve else "reply.cancel_rejected"
         result = texts(key, tag=tag(acted.ticket.number))
@@ -283,6 +286,7 @@ async def _confirm_cancel(turn: Turn, ticket_id: int, version: int) -> None:
         text=str(dialogue.data["reason"]),
         expected_version=version,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
     result = turn.texts("reply.cancelled", tag=tag(acted.ticket.number))

@@ -120,6 +120,7 @@ async def note(turn: Turn) -> None:
         number=command.number,
         text=command.text,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     await turn.say("reply.noted", tag=tag(acted.ticket.number))
 
@@ -138,6 +139,7 @@ async def transfer(turn: Turn) -> None:
         assignee=command.assignee,
         text=command.reason,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
     await turn.say(
@@ -203,6 +205,7 @@ async def cancel(turn: Turn) -> None:
         number=command.number,
         text=command.reason,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     await turn.say("reply.cancel_requested", tag=tag(acted.ticket.number))
 
@@ -219,6 +222,7 @@ async def verdict(turn: Turn) -> None:
         number=command.number,
         text=command.text,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     await turn.say("reply.ruled", tag=tag(acted.ticket.number))
 
@@ -235,6 +239,7 @@ async def appeal(turn: Turn) -> None:
         number=command.number,
         text=command.reason,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     await turn.say("reply.appealed", tag=tag(acted.ticket.number))
 
@@ -251,6 +256,7 @@ async def reopen(turn: Turn) -> None:
         number=command.number,
         text=command.reason,
         update_id=turn.update_id,
+        in_group=turn.in_group,
     )
     await turn.say(
         "reply.reopened",

@@ -51,7 +51,7 @@ async def create(turn: Turn, session: Session, command: CreateTicket, *, confirm
         command,
         confirmed=confirmed,
         update_id=turn.update_id,
-        announce_in_group=turn.private,
+        in_group=turn.in_group,
     )
     texts = turn.texts
     if isinstance(result, DuplicateFound):
@@ -318,6 +318,7 @@ async def on_text(turn: Turn) -> bool:
             ticket_id=int(dialogue.data["ticket_id"]),
             text=text,
             update_id=turn.update_id,
+            in_group=turn.in_group,
         )
         await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
         await turn.say("reply.noted", tag=tag(acted.ticket.number))

@@ -81,6 +81,11 @@ class Turn:
         return self.update.update_id
 
     @property
+    def in_group(self) -> bool:
+        """Whether the update came from a group (whose members see the bot's answer)."""
+        return not self.private
+
+    @property
     def message(self) -> TelegramMessage | None:
         return self.update.effective_message
 
