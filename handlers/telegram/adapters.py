@@ -76,28 +76,19 @@ def evidence_file(message: Message) -> EvidenceFile | None:
             caption=caption,
             media_group_id=group,
         )
-    if message.document is not None:
-        document = message.document
-        return EvidenceFile(
-            EvidenceType.DOCUMENT,
-            document.file_id,
-            document.file_unique_id,
-            document.file_size,
-            file_name=document.file_name,
-            mime_type=document.mime_type,
-            caption=caption,
-            media_group_id=group,
-        )
-    if message.video is not None:
-        video = message.video
-        return EvidenceFile(
-            EvidenceType.VIDEO,
-            video.file_id,
-            video.file_unique_id,
-            video.file_size,
-            file_name=video.file_name,
-            mime_type=video.mime_type,
-            caption=caption,
-            media_group_id=group,
-        )
+    for kind, attachment in (
+        (EvidenceType.DOCUMENT, message.document),
+        (EvidenceType.VIDEO, message.video),
+    ):
+        if attachment is not None:
+            return EvidenceFile(
+                kind,
+                attachment.file_id,
+                attachment.file_unique_id,
+                attachment.file_size,
+                file_name=attachment.file_name,
+                mime_type=attachment.mime_type,
+                caption=caption,
+                media_group_id=group,
+            )
     return None

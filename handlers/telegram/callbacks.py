@@ -143,9 +143,7 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
         await turn.answer()
         await dialogues.after_outcome(turn, acted.ticket)
     elif verb is Verb.ACKNOWLEDGE:
-        acted = await services.tickets.act(
-            actor, Action.ACKNOWLEDGE, ticket_id=ticket_id, update_id=turn.update_id
-        )
+        acted = await turn.act(Action.ACKNOWLEDGE, ticket_id=ticket_id)
         await _refresh_card(turn, acted)
         await turn.answer(texts("reply.acknowledged", tag=tag(acted.ticket.number)))
     elif verb is Verb.EVIDENCE:
@@ -170,13 +168,10 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
     elif verb is Verb.TRANSFER:
         await _ask_transfer(turn, ticket_id)
     elif verb is Verb.TRANSFER_TO:
-        acted = await services.tickets.act(
-            actor,
+        acted = await turn.act(
             Action.TRANSFER,
             ticket_id=ticket_id,
             assignee=UserRef(user_id=callback.int_arg(1)),
-            update_id=turn.update_id,
-            in_group=turn.in_group,
         )
         people = await services.people.people([acted.ticket.assignee_id or 0])
         await turn.answer()
@@ -198,12 +193,9 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
         await turn.edit(Message(texts("reply.cancel_kept", tag=tag(ticket.number))))
     elif verb in (Verb.APPROVE_CANCEL, Verb.REJECT_CANCEL):
         approve = verb is Verb.APPROVE_CANCEL
-        acted = await services.tickets.act(
-            actor,
+        acted = await turn.act(
             Action.APPROVE_CANCEL if approve else Action.REJECT_CANCEL,
             ticket_id=ticket_id,
-            update_id=turn.update_id,
-            in_group=turn.in_group,
         )
         key = "reply.cancelled" if approve else "reply.cancel_rejected"
         result = texts(key, tag=tag(acted.ticket.number))
@@ -278,15 +270,12 @@ async def _confirm_cancel(turn: Turn, ticket_id: int, version: int) -> None:
     if dialogue is None or dialogue.data.get("ticket_id") != ticket_id:
         # Presses by others were refused already: this confirmation has lapsed.
         raise DomainError("reply.expired")
-    session = await turn.session()
-    acted = await turn.app.services.tickets.act(
-        session.actor,
+    await turn.session()
+    acted = await turn.act(
         Action.CANCEL,
         ticket_id=ticket_id,
         text=str(dialogue.data["reason"]),
         expected_version=version,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
     result = turn.texts("reply.cancelled", tag=tag(acted.ticket.number))

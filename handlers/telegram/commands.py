@@ -113,14 +113,10 @@ async def note(turn: Turn) -> None:
     """/note <t> <text>"""
     command = parse(turn)
     assert isinstance(command, AddNote)
-    session = await turn.session()
-    acted = await turn.app.services.tickets.act(
-        session.actor,
+    acted = await turn.act(
         Action.NOTE,
         number=command.number,
         text=command.text,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     await turn.say("reply.noted", tag=tag(acted.ticket.number))
 
@@ -130,16 +126,12 @@ async def transfer(turn: Turn) -> None:
     """/transfer <t> @user [reason] (or as a reply to a message of the new assignee)."""
     command = parse(turn)
     assert isinstance(command, Transfer)
-    session = await turn.session()
     await _learn_mentions(turn)
-    acted = await turn.app.services.tickets.act(
-        session.actor,
+    acted = await turn.act(
         Action.TRANSFER,
         number=command.number,
         assignee=command.assignee,
         text=command.reason,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
     await turn.say(
@@ -199,13 +191,10 @@ async def cancel(turn: Turn) -> None:
         text = texts("reply.cancel_confirm", tag=tag(found.number), reason=command.reason)
         await turn.reply(Message(text, buttons))
         return
-    acted = await services.tickets.act(
-        session.actor,
+    acted = await turn.act(
         Action.REQUEST_CANCEL,
         number=command.number,
         text=command.reason,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     await turn.say("reply.cancel_requested", tag=tag(acted.ticket.number))
 
@@ -215,14 +204,10 @@ async def verdict(turn: Turn) -> None:
     """/verdict <t> <text> — record the platform's ruling on an escalated ticket."""
     command = parse(turn)
     assert isinstance(command, Verdict)
-    session = await turn.session()
-    acted = await turn.app.services.tickets.act(
-        session.actor,
+    acted = await turn.act(
         Action.RULE,
         number=command.number,
         text=command.text,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     await turn.say("reply.ruled", tag=tag(acted.ticket.number))
 
@@ -232,14 +217,10 @@ async def appeal(turn: Turn) -> None:
     """/appeal <t> <reason>"""
     command = parse(turn)
     assert isinstance(command, Appeal)
-    session = await turn.session()
-    acted = await turn.app.services.tickets.act(
-        session.actor,
+    acted = await turn.act(
         Action.APPEAL,
         number=command.number,
         text=command.reason,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     await turn.say("reply.appealed", tag=tag(acted.ticket.number))
 
@@ -250,13 +231,10 @@ async def reopen(turn: Turn) -> None:
     command = parse(turn)
     assert isinstance(command, Reopen)
     session = await turn.session()
-    acted = await turn.app.services.tickets.act(
-        session.actor,
+    acted = await turn.act(
         Action.REOPEN,
         number=command.number,
         text=command.reason,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
     )
     await turn.say(
         "reply.reopened",

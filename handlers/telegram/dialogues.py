@@ -311,14 +311,11 @@ async def on_text(turn: Turn) -> bool:
         await _confirm(turn, dialogue.team_id, dialogue.data | {"description": text})
         return True
     if dialogue.kind == NOTE:
-        session = await turn.session(dialogue.team_id)
-        acted = await turn.app.services.tickets.act(
-            session.actor,
+        await turn.session(dialogue.team_id)
+        acted = await turn.act(
             Action.NOTE,
             ticket_id=int(dialogue.data["ticket_id"]),
             text=text,
-            update_id=turn.update_id,
-            in_group=turn.in_group,
         )
         await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
         await turn.say("reply.noted", tag=tag(acted.ticket.number))

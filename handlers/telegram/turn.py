@@ -18,8 +18,9 @@ from telegram import Message as TelegramMessage
 from telegram import ReplyParameters, Update
 from telegram.constants import ParseMode
 
+from bot.domain.commands import UserRef
 from bot.domain.errors import AlreadyProcessed, DomainError
-from bot.domain.model import Language
+from bot.domain.model import Action, Language
 from bot.domain.people import Person, Team
 from bot.i18n import Texts
 from bot.rendering.callbacks import Verb, encode
@@ -27,6 +28,7 @@ from bot.rendering.messages import Button, Message
 from bot.rendering.ptb import inline_markup, reply_markup
 from bot.rendering.render import language_of
 from bot.services.people import ChooseTeam, Session
+from bot.services.tickets import Acted
 from handlers.telegram.adapters import person_of
 from handlers.telegram.context import BotContext
 
@@ -112,6 +114,30 @@ class Turn:
         if self._session is None:
             with contextlib.suppress(DomainError):
                 await self.session()
+
+    async def act(
+        self,
+        action: Action,
+        *,
+        number: int | None = None,
+        ticket_id: int | None = None,
+        text: str | None = None,
+        assignee: UserRef | None = None,
+        expected_version: int | None = None,
+    ) -> Acted:
+        """Do `action` on a ticket of the sender's team, as this update (recorded once)."""
+        session = await self.session()
+        return await self.app.services.tickets.act(
+            session.actor,
+            action,
+            number=number,
+            ticket_id=ticket_id,
+            text=text,
+            assignee=assignee,
+            expected_version=expected_version,
+            update_id=self.update_id,
+            in_group=self.in_group,
+        )
 
     def use(self, session: Session) -> None:
         """Act in a session found another way (a button names its ticket's team)."""

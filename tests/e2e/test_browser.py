@@ -4,49 +4,30 @@ against the real bot process, and leaves a screenshot in tests/artifacts/."""
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.emulator.core import EmulatorCore
 from bot.emulator.server import RunningServer
 from tests.e2e.conftest import BotFactory
+from tests.support.browser import chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-REQUIRE_BROWSER = "TICKETBOT_REQUIRE_BROWSER"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 AGENT, ASSIGNEE = 1001, 1002
 PIXEL = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-HEADLESS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        if os.environ.get(REQUIRE_BROWSER):
-            pytest.fail(f"{REQUIRE_BROWSER} is set but {CHROMIUM} is missing")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI has it")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=HEADLESS)
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 async def act_as(page: Page, persona: int, chat: int) -> None:
