@@ -53,6 +53,7 @@ def config_text(
     secret: str = "e2e-secret",
     reply_within: str = "1h",
     remind_before: str = "10m",
+    language: str = "en",
     extra: str = "",
 ) -> str:
     group = core.scenario.groups[0]
@@ -80,7 +81,7 @@ port = {port}
 [[teams]]
 chat_id = {group.id}
 name = "E2E team"
-language = "en"
+language = "{language}"
 timezone = "Asia/Shanghai"
 supervisors = {supervisors}
 

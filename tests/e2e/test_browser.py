@@ -16,7 +16,7 @@ from tests.e2e.conftest import BotFactory
 from tests.support.browser import chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-AGENT, ASSIGNEE = 1001, 1002
+AGENT, ASSIGNEE, SUPERVISOR = 1001, 1002, 1004
 PIXEL = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -35,29 +35,58 @@ async def act_as(page: Page, persona: int, chat: int) -> None:
     await page.get_by_test_id(f"chat-{chat}").click()
 
 
-async def test_agent_creates_assignee_agrees_with_a_picture_and_the_group_sees_it_resolved(
+#: What the group says at each step, in each team language (from bot/i18n/*.po).
+GROUP_SAYS = {
+    "en": {
+        "created": "#T1 created",
+        "resolved": "#T1 resolved",
+        "escalated": "#T2 escalated",
+        "cancelled": "#T2 cancelled",
+        "confirm": "Yes, cancel it",
+    },
+    "zh": {
+        "created": "已创建 #T1",
+        "resolved": "#T1 已解决",
+        "escalated": "#T2 超时升级",
+        "cancelled": "已取消 #T2",
+        "confirm": "确认取消",
+    },
+}
+#: A kind whose deadline passes within the test, so the escalation shows up in the panel.
+FAST_STOCKOUT = """
+[kinds.stockout]
+reply_within = "3s"
+remind_before = "1s"
+"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_a_person_at_the_panel_creates_replies_with_evidence_sees_escalation_and_cancels(
     emulator: tuple[EmulatorCore, RunningServer],
     bot_process: BotFactory,
     browser: Browser,
     tmp_path: Path,
+    language: str,
 ) -> None:
+    says = GROUP_SAYS[language]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     core, server = emulator
     group = core.scenario.groups[0].id
-    await bot_process()
-    for persona in (AGENT, ASSIGNEE):
+    await bot_process(language=language, extra=FAST_STOCKOUT)
+    for persona in (AGENT, ASSIGNEE, SUPERVISOR):
         core.user_send_text(persona, group, "Hello team")
     page = await browser.new_page(viewport={"width": 1280, "height": 860})
     await page.goto(server.url + "/")
     await expect(page.get_by_test_id("connection-state")).to_have_class("live ok")
+    await page.get_by_test_id("lang-select").select_option(language)
     messages = page.get_by_test_id("message-list")
 
     # The agent turns the conversation into a ticket in the group.
     await act_as(page, AGENT, group)
-    await page.get_by_test_id("composer-input").fill(
-        "/ticket TB7001 #aftersale @zhouhao_aftersale Cup arrived broken, customer wants a new one"
+    await type_and_send(
+        page, "/ticket TB7001 #aftersale @zhouhao_aftersale Cup arrived broken, wants a new one"
     )
-    await page.get_by_test_id("send-button").click()
-    await expect(messages).to_contain_text("#T1 created", timeout=20_000)
+    await expect(messages).to_contain_text(says["created"], timeout=20_000)
 
     # The assignee opens the private chat: the card is there; Agreed, a picture, Finish.
     await act_as(page, ASSIGNEE, ASSIGNEE)
@@ -72,13 +101,25 @@ async def test_agent_creates_assignee_agrees_with_a_picture_and_the_group_sees_i
     await expect(messages).to_contain_text("已添加到 #T1", timeout=20_000)
     await finish.click()
     await expect(messages).to_contain_text("共保存 1 个凭证文件", timeout=20_000)
+    await page.screenshot(path=str(ARTIFACTS / f"panel-assignee-{language}.png"))
 
     # Back in the group, everyone sees it resolved.
     await act_as(page, AGENT, group)
-    await expect(messages).to_contain_text("#T1 resolved", timeout=20_000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / "panel-resolved.png"))
-    await act_as(page, ASSIGNEE, ASSIGNEE)
-    await expect(messages).to_contain_text("共保存 1 个凭证文件", timeout=20_000)
-    await page.screenshot(path=str(ARTIFACTS / "panel-assignee.png"))
+    await expect(messages).to_contain_text(says["resolved"], timeout=20_000)
+
+    # A second ticket nobody answers: its deadline passes and it escalates.
+    await type_and_send(page, "/ticket TB7002 #stockout @zhouhao_aftersale 缺货，通知客户")
+    await expect(messages).to_contain_text(says["escalated"], timeout=20_000)
+
+    # The supervisor cancels it, confirming with the button.
+    await act_as(page, SUPERVISOR, group)
+    await type_and_send(page, "/cancel T2 customer took a refund instead")
+    await page.locator('[data-testid="inline-button"][data-callback-data^="ccf:"]').click()
+    await expect(messages).to_contain_text(says["cancelled"], timeout=20_000)
+    await page.screenshot(path=str(ARTIFACTS / f"panel-group-{language}.png"))
     await page.close()
+
+
+async def type_and_send(page: Page, text: str) -> None:
+    await page.get_by_test_id("composer-input").fill(text)
+    await page.get_by_test_id("send-button").click()
