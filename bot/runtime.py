@@ -86,13 +86,13 @@ async def run_bot(
     await application.start()
 
     async def health() -> dict[str, Any]:
-        counts = await bot.database.read(lambda tx: tx.outbox.counts())
+        pending = await bot.database.read(lambda tx: tx.outbox.pending())
         return {
             "status": "ok",
             "bot": bot.bot_username,
             "mode": settings.telegram.mode,
             "database": bot.database.backend,
-            "outbox": counts,
+            "outbox_pending": pending,
         }
 
     secret = settings.telegram.webhook_secret

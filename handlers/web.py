@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
-from telegram import Update
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,3 @@ class WebServer:
 
     async def stop(self) -> None:
         await self._runner.cleanup()
-
-
-def update_of(data: dict[str, Any], bot: Any) -> Update:
-    return Update.de_json(data, bot)

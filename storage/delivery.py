@@ -169,18 +169,13 @@ class OutboxRepository:
             )
         )
 
-    def next_available_at(self) -> datetime | None:
+    def pending(self) -> int:
+        """Rows waiting for delivery, counted from ix_outbox_pending (sent rows stay in the
+        table, so grouping it all by status would grow with its history)."""
         result = self._connection.execute(
-            select(func.min(outbox.c.available_at)).where(outbox.c.status == PENDING)
+            select(func.count()).select_from(outbox).where(outbox.c.status == PENDING)
         )
-        value: datetime | None = result.scalar_one_or_none()
-        return value
-
-    def counts(self) -> dict[str, int]:
-        result = self._connection.execute(
-            select(outbox.c.status, func.count()).group_by(outbox.c.status)
-        )
-        return {str(row[0]): int(row[1]) for row in result}
+        return int(result.scalar_one())
 
     def rows(self, *, destination: str | None = None) -> list[OutboxRow]:
         query = select(outbox).order_by(outbox.c.id)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.engine import Connection
 
 from bot.domain.model import Language
@@ -85,10 +85,6 @@ class PeopleRepository:
         result = self._connection.execute(select(teams).where(teams.c.id == team_id))
         row = result.mappings().one_or_none()
         return _team(row) if row else None
-
-    def all_teams(self) -> list[Team]:
-        result = self._connection.execute(select(teams).order_by(teams.c.id))
-        return [_team(row) for row in result.mappings()]
 
     def set_team_language(self, team_id: int, language: Language) -> None:
         self._connection.execute(
@@ -212,14 +208,3 @@ class PeopleRepository:
         )
         value = result.scalar_one_or_none()
         return int(value) if value is not None else None
-
-    def forget_member(self, team_id: int, user_id: int) -> None:
-        self._connection.execute(
-            delete(members).where(members.c.team_id == team_id, members.c.user_id == user_id)
-        )
-
-    def count_members(self, team_id: int) -> int:
-        result = self._connection.execute(
-            select(func.count()).select_from(members).where(members.c.team_id == team_id)
-        )
-        return int(result.scalar_one())

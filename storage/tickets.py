@@ -402,12 +402,6 @@ class EventRepository:
             for row in result.mappings()
         ]
 
-    def count(self, ticket_id: int) -> int:
-        result = self._connection.execute(
-            select(func.count()).select_from(events).where(events.c.ticket_id == ticket_id)
-        )
-        return int(result.scalar_one())
-
 
 class EvidenceRepository:
     def __init__(self, connection: Connection) -> None:

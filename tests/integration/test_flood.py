@@ -122,8 +122,7 @@ async def _drain(bot: TicketBot, database: Database) -> None:
     stop = asyncio.Event()
     runner = asyncio.create_task(bot.dispatcher.run(stop))
     while True:
-        counts = await database.read(lambda tx: tx.outbox.counts())
-        if not counts.get("pending"):
+        if not await database.read(lambda tx: tx.outbox.pending()):
             break
         await asyncio.sleep(1)
     stop.set()
