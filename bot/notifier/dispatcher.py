@@ -182,9 +182,14 @@ class Dispatcher:
         planned = await self._db.read(
             lambda tx: self._planner.plan(rows, self._planner.load(tx, rows), now)
         )
-        outcomes = await asyncio.gather(*(self._deliver(delivery) for delivery in planned))
-        await self._db.transact(lambda tx: self._record(tx, outcomes))
-        return len(outcomes)
+        await asyncio.gather(*(self._settle(delivery) for delivery in planned))
+        return len(planned)
+
+    async def _settle(self, delivery: Delivery) -> None:
+        """Deliver one row and record what happened at once, in a transaction of its own: a
+        crash can then repeat only a message in flight, not a whole round's."""
+        outcome = await self._deliver(delivery)
+        await self._db.transact(lambda tx: self._record(tx, outcome))
 
     # --- one delivery ------------------------------------------------------------------------
 
@@ -311,26 +316,25 @@ class Dispatcher:
 
     # --- recording ---------------------------------------------------------------------------
 
-    def _record(self, tx: Transaction, outcomes: list[_Outcome]) -> None:
+    def _record(self, tx: Transaction, outcome: _Outcome) -> None:
         now = self._clock.now()
-        for outcome in outcomes:
-            row = outcome.row
-            if outcome.sent:
-                tx.outbox.mark_sent(row.id, self._owner, now)
-            elif outcome.dead is not None:
-                tx.outbox.mark_dead(row.id, self._owner, outcome.dead, now)
-            elif outcome.retry_at is not None:
-                tx.outbox.retry_later(row.id, self._owner, outcome.retry_at, outcome.error or "")
-            else:
-                tx.outbox.release(row.id, self._owner, outcome.error or "")
-            if outcome.hold_until is not None:
-                tx.outbox.defer_destination(row.destination, outcome.hold_until)
-            if outcome.card is not None:
-                tx.cards.remember(*outcome.card, now)
-            if outcome.refused_user is not None:
-                tx.people.set_dm_open(outcome.refused_user, False)
-            if outcome.fallback is not None:
-                tx.outbox.add(row.team_id, [outcome.fallback], now)
+        row = outcome.row
+        if outcome.sent:
+            tx.outbox.mark_sent(row.id, self._owner, now)
+        elif outcome.dead is not None:
+            tx.outbox.mark_dead(row.id, self._owner, outcome.dead, now)
+        elif outcome.retry_at is not None:
+            tx.outbox.retry_later(row.id, self._owner, outcome.retry_at, outcome.error or "")
+        else:
+            tx.outbox.release(row.id, self._owner, outcome.error or "")
+        if outcome.hold_until is not None:
+            tx.outbox.defer_destination(row.destination, outcome.hold_until)
+        if outcome.card is not None:
+            tx.cards.remember(*outcome.card, now)
+        if outcome.refused_user is not None:
+            tx.people.set_dm_open(outcome.refused_user, False)
+        if outcome.fallback is not None:
+            tx.outbox.add(row.team_id, [outcome.fallback], now)
 
 
 def _seconds(value: int | timedelta) -> timedelta:
