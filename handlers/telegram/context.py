@@ -11,6 +11,7 @@ from bot.i18n import Catalogs
 from bot.rendering.render import Renderer
 from bot.services.container import Services
 from bot.services.dialogues import DialogueService
+from bot.services.people import Session
 
 
 class BotData:
@@ -42,7 +43,13 @@ class BotData:
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
-    """PTB's context with typed access to what the bot is built from."""
+    """PTB's context with typed access to what the bot is built from.
+
+    PTB builds one context per update and hands it to every handler group, so the team
+    session resolved while learning the sender (group -1) is reused by the command's handler.
+    """
+
+    session: Session | None = None
 
     @property
     def app(self) -> BotData:

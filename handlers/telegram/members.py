@@ -32,7 +32,7 @@ async def learn_member(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot or chat.type == chat.PRIVATE:
         return
-    await context.app.services.people.in_group(chat.id, person_of(user))
+    context.session = await context.app.services.people.in_group(chat.id, person_of(user))
 
 
 async def admins_changed(update: Update, context: BotContext) -> None:

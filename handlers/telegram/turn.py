@@ -76,7 +76,8 @@ class Turn:
         self.private: bool = chat.type == chat.PRIVATE
         #: The ticket number the command names, so an error about "this ticket" can say which.
         self.subject: int | None = None
-        self._session: Session | None = None
+        # Already resolved for this update while its sender was learned (group chats).
+        self._session: Session | None = None if self.private else context.session
 
     @property
     def update_id(self) -> int:
