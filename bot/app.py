@@ -13,6 +13,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    Update,
 )
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
@@ -59,6 +60,8 @@ class TicketBot:
     http: aiohttp.ClientSession | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    #: Updates being handled in this process (the database knows those handled before).
+    _handling: set[int] = field(default_factory=set)
 
     @property
     def bot_username(self) -> str:
@@ -102,7 +105,29 @@ class TicketBot:
     async def process(self, data: dict[str, Any]) -> None:
         """Handle one update's JSON (the webhook route and tests call this); UndecodableUpdate
         for JSON that is not an update the bot can handle."""
-        await self.application.process_update(decode_update(data, self.application.bot))
+        await self.handle(decode_update(data, self.application.bot))
+
+    async def handle(self, update: Update) -> None:
+        """Handle an update once, however often it is delivered (webhook retries, polling
+        after a restart): its effect and its answer.
+
+        Use cases record the update id in the transaction of their change; here it is recorded
+        after any handling, so that a read-only command (/help, /show, /export, a prompt) is
+        not answered again either. A copy arriving while the first is being handled is dropped
+        at once. A crash between answering and recording can repeat such an answer, as it can
+        repeat a message in flight (see the README's delivery guarantee).
+        """
+        update_id = update.update_id
+        if update_id in self._handling:
+            log.info("update %s is being handled; this copy is skipped", update_id)
+            return
+        self._handling.add(update_id)
+        try:
+            await self.application.process_update(update)
+            now = self.clock.now()
+            await self.database.transact(lambda tx: tx.processed.remember(update_id, now))
+        finally:
+            self._handling.discard(update_id)
 
     async def stop(self) -> None:
         self._stop.set()

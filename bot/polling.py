@@ -68,9 +68,10 @@ class Poller:
         """Poll until `stop` is set, then wait for updates being handled to finish."""
         failures = 0
         while not stop.is_set():
+            asked = self._offset()
             fetch = asyncio.ensure_future(
                 self._bot.get_updates(
-                    offset=self._offset(),
+                    offset=asked,
                     timeout=LONG_POLL,
                     allowed_updates=Update.ALL_TYPES,
                     read_timeout=LONG_POLL + 10,
@@ -99,8 +100,11 @@ class Poller:
                 await _pause(stop, wait)
                 continue
             failures = 0
-            offset = self._offset() or 0
-            self._started = {started for started in self._started if started >= offset}
+            # Only ids below the offset this answer was asked with are confirmed (never to
+            # come again). Updates that finished while the call was out moved the offset on,
+            # but the answer still holds them: pruning by that newer offset would start
+            # them again.
+            self._started = {started for started in self._started if started >= (asked or 0)}
             fresh = [u for u in updates if u.update_id not in self._started]
             for update in fresh:
                 self._started.add(update.update_id)

@@ -113,7 +113,7 @@ async def run_bot(
             log.info("webhook set; waiting for Telegram at /telegram/webhook")
         else:
             await application.bot.delete_webhook()
-            poller = Poller(application.bot, application.process_update)
+            poller = Poller(application.bot, bot.handle)
             polling = asyncio.create_task(poller.run(stop), name="polling")
             log.info("polling for updates")
         if started is not None:

@@ -82,6 +82,14 @@ class ProcessedUpdateRepository:
             # a concurrent one waits for it to commit), so its effect stands already.
             raise AlreadyProcessed(update_id=update_id) from None
 
+    def remember(self, update_id: int, now: datetime) -> None:
+        """Record a handled update whose use case (if any) did not record it already: a
+        read-only command, whose answer must not be given again either."""
+        statement = upsert(self._connection, processed_updates).values(
+            update_id=update_id, processed_at=now
+        )
+        self._connection.execute(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+
     def seen(self, update_id: int) -> bool:
         result = self._connection.execute(
             select(processed_updates.c.update_id).where(processed_updates.c.update_id == update_id)

@@ -87,3 +87,16 @@ async def test_what_is_not_an_update_at_all_is_refused_with_400(
 ) -> None:
     status, _ = await post(webhook, body)
     assert status == 400
+
+
+async def test_an_update_delivered_five_times_is_answered_once(
+    world: BotWorld, webhook: TestClient[Any, Any]
+) -> None:
+    """Telegram redelivers after a timeout or an error: /help, which changes nothing and so
+    was never recorded by a use case, must not be answered again either."""
+    answers_before = len(world.bot_texts(GROUP))
+    update = world.core.user_send_text(AGENT.id, GROUP, "/help")
+    for _ in range(5):
+        assert (await post(webhook, update))[0] == 200
+    answers = world.bot_texts(GROUP)[answers_before:]
+    assert len(answers) == 1, answers
