@@ -13,13 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import Any, Final
 
 from telegram import Bot, Update
-from telegram.error import Conflict, NetworkError, TimedOut
+from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.updates import UndecodableUpdate, decode_update
 
 log = logging.getLogger(__name__)
+# The raw getUpdates below is deliberate: it is how an update PTB cannot decode is found.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 #: Seconds a getUpdates call waits for something to happen (Telegram's long polling).
 LONG_POLL: Final = 25
@@ -64,19 +70,51 @@ class Poller:
         finally:
             self._done(update.update_id)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set, then wait for updates being handled to finish."""
-        failures = 0
-        while not stop.is_set():
-            asked = self._offset()
-            fetch = asyncio.ensure_future(
-                self._bot.get_updates(
-                    offset=asked,
+    async def _get_updates(self, offset: int | None) -> list[Update]:
+        try:
+            return list(
+                await self._bot.get_updates(
+                    offset=offset,
                     timeout=LONG_POLL,
                     allowed_updates=Update.ALL_TYPES,
                     read_timeout=LONG_POLL + 10,
                 )
             )
+        except TelegramError:
+            raise
+        except Exception as error:  # noqa: BLE001 - PTB could not decode an update of the batch
+            log.warning(
+                "getUpdates: an update cannot be decoded (%r); taking them one by one", error
+            )
+            return await self._decoded_one_by_one(offset)
+
+    async def _decoded_one_by_one(self, offset: int | None) -> list[Update]:
+        """The same updates, as JSON decoded one at a time: one that cannot be decoded is
+        logged with its id and skipped (confirmed with the others, so Telegram does not return
+        it forever and hold up every update behind it)."""
+        kwargs: dict[str, Any] = {"timeout": 0, "allowed_updates": list(Update.ALL_TYPES)}
+        if offset is not None:
+            kwargs["offset"] = offset
+        raw = await self._bot.do_api_request("getUpdates", api_kwargs=kwargs)
+        updates: list[Update] = []
+        for data in raw if isinstance(raw, list) else []:
+            try:
+                updates.append(decode_update(data, self._bot))
+            except UndecodableUpdate as error:
+                log.error(
+                    "update %s skipped: it cannot be decoded (%s)", error.update_id, error.reason
+                )
+                if isinstance(error.update_id, int):
+                    self._started.add(error.update_id)
+                    self._highest = max(self._highest, error.update_id)
+        return updates
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set, then wait for updates being handled to finish."""
+        failures = 0
+        while not stop.is_set():
+            asked = self._offset()
+            fetch = asyncio.ensure_future(self._get_updates(asked))
             stopping = asyncio.ensure_future(stop.wait())
             await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()

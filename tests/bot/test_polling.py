@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from typing import Any
 
+import pytest
 from telegram import Update
 
 from bot.polling import Poller
@@ -76,3 +78,26 @@ async def test_three_people_asking_for_help_at_once_each_get_one_answer(
     answers = world.bot_texts(GROUP)[answers_before:]
     assert len(answers) == 3, answers
     assert all("/ticket" in answer for answer in answers)
+
+
+async def test_an_update_that_cannot_be_decoded_is_skipped_and_polling_goes_on(
+    world: BotWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    answers_before = len(world.bot_texts(GROUP))
+    broken = world.core.user_send_text(AGENT.id, GROUP, "/help")
+    del broken["message"]["date"]  # PTB cannot decode a message without its date
+    world.core.user_send_text(SUPERVISOR.id, GROUP, "/help")
+    watch = StaleAnswers(world)
+
+    stop = asyncio.Event()
+    polling = asyncio.create_task(Poller(world.bot.application.bot, watch.handle).run(stop))
+    with caplog.at_level(logging.INFO, logger="bot.polling"):
+        done = asyncio.create_task(watch.done.wait())
+        await asyncio.wait({done, polling}, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    await polling  # raises what stopped polling, if anything did
+
+    assert f"update {broken['update_id']} skipped: it cannot be decoded" in caplog.text
+    assert world.core.pending_updates() == []  # confirmed, so Telegram does not send it again
+    answers = world.bot_texts(GROUP)[answers_before:]
+    assert len(answers) == 1, answers  # the update after it was handled
