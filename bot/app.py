@@ -15,7 +15,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
@@ -78,8 +78,16 @@ class TicketBot:
             if profile.settings.admins_are_supervisors:
                 try:
                     await sync_admins(self.application.bot, self.services, profile.team.chat_id)
-                except TelegramError:
-                    log.exception("could not read the administrators of %s", profile.team.name)
+                except (BadRequest, Forbidden) as error:
+                    # A configured group that does not exist or that the bot is not in (yet):
+                    # the rest of the bot works, so one line says what to fix.
+                    log.warning(
+                        "team %s: chat %s cannot be read (%s): check [[teams]] chat_id and"
+                        " that the bot was added to that group",
+                        profile.team.name,
+                        profile.team.chat_id,
+                        error.message,
+                    )
         await self._set_commands()
         if workers:
             self._stop.clear()

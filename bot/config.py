@@ -64,6 +64,8 @@ class TelegramSettings(_Section):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    #: How long `run` keeps trying to reach the Bot API at start (network errors, 5xx).
+    start_patience: Duration = timedelta(minutes=10)
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> TelegramSettings:

@@ -129,13 +129,13 @@ class Poller:
             except Conflict as error:
                 log.error("another process polls this bot (%s); retrying", error.message)
                 failures += 1
-                await _pause(stop, BACKOFF[min(failures, len(BACKOFF)) - 1])
+                await pause(stop, BACKOFF[min(failures, len(BACKOFF)) - 1])
                 continue
             except (NetworkError, TimedOut) as error:
                 failures += 1
                 wait = BACKOFF[min(failures, len(BACKOFF)) - 1]
                 log.warning("getUpdates failed (%s); retrying in %.0fs", error, wait)
-                await _pause(stop, wait)
+                await pause(stop, wait)
                 continue
             failures = 0
             # Only ids below the offset this answer was asked with are confirmed (never to
@@ -166,7 +166,8 @@ class Poller:
                 await asyncio.gather(*unfinished, return_exceptions=True)
 
 
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 

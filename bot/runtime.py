@@ -6,19 +6,33 @@ import argparse
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeVar
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import TicketBot, build_bot
-from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, config_path, load_settings, runnable_problem
-from bot.polling import Poller
+from bot.clock import Clock, SystemClock
+from bot.config import (
+    ConfigError,
+    Settings,
+    TelegramSettings,
+    config_path,
+    load_settings,
+    runnable_problem,
+)
+from bot.domain.durations import format_duration
+from bot.polling import BACKOFF, Poller, pause
 from handlers.web import WebServer, build_web_app
 from storage.database import open_database
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: While the Bot API cannot be reached at start, a line says so at most this often.
+START_LOG_EVERY: Final = timedelta(minutes=1)
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -41,8 +55,57 @@ def _run_command(arguments: argparse.Namespace) -> int:
         raise ConfigError(problem)
     if not settings.teams:
         log.warning("no [[teams]] configured: every group will get the setup hint")
-    asyncio.run(serve(settings, migrate=not arguments.no_migrate))
+    try:
+        asyncio.run(serve(settings, migrate=not arguments.no_migrate))
+    except BotApiUnreachable as error:
+        log.error("%s", error)
+        return 1
     return 0
+
+
+class BotApiUnreachable(Exception):
+    """The Bot API could not be reached at start; str() is the one line to print."""
+
+
+async def reach_bot_api(
+    what: str,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    settings: TelegramSettings,
+    clock: Clock,
+    stop: asyncio.Event,
+) -> T:
+    """`attempt()`, tried again after network errors and 5xx answers (Telegram restarting,
+    a proxy answering 502) with growing waits, for up to `start_patience`; logged once in a
+    while, not at every try. A refused token is not worth retrying."""
+    url = f"{settings.base_url}<token>/{what}"
+    started = clock.now()
+    logged: datetime | None = None
+    tries = 0
+    while True:
+        try:
+            return await attempt()
+        except InvalidToken:
+            raise BotApiUnreachable(
+                f"{url}: the Bot API refused the token (check telegram.token)"
+            ) from None
+        except NetworkError as error:  # connection failures, timeouts and 5xx answers
+            tries += 1
+            now = clock.now()
+            if now - started >= settings.start_patience or stop.is_set():
+                raise BotApiUnreachable(
+                    f"cannot reach the Bot API at {url}: {error.message}"
+                    f" (gave up after {tries} tries in {format_duration(now - started)})"
+                ) from None
+            if logged is None or now - logged >= START_LOG_EVERY:
+                log.warning(
+                    "cannot reach the Bot API at %s: %s; trying again for up to %s",
+                    url,
+                    error.message,
+                    format_duration(settings.start_patience - (now - started)),
+                )
+                logged = now
+            await pause(stop, BACKOFF[min(tries, len(BACKOFF)) - 1])
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:
@@ -77,7 +140,13 @@ async def run_bot(
 ) -> None:
     """Start everything, wait for `stop`, then drain and shut down in order."""
     webhook_mode = settings.telegram.mode == "webhook"
-    await bot.start()
+
+    async def reach(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        return await reach_bot_api(
+            what, attempt, settings=settings.telegram, clock=bot.clock, stop=stop
+        )
+
+    await reach("getMe", bot.start)
     application = bot.application
     await application.start()
 
@@ -105,14 +174,17 @@ async def run_bot(
     polling: asyncio.Task[None] | None = None
     try:
         if webhook_mode:
-            await application.bot.set_webhook(
-                settings.telegram.webhook_url or "",
-                secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=Update.ALL_TYPES,
+            await reach(
+                "setWebhook",
+                lambda: application.bot.set_webhook(
+                    settings.telegram.webhook_url or "",
+                    secret_token=secret.get_secret_value() if secret else None,
+                    allowed_updates=Update.ALL_TYPES,
+                ),
             )
             log.info("webhook set; waiting for Telegram at /telegram/webhook")
         else:
-            await application.bot.delete_webhook()
+            await reach("deleteWebhook", application.bot.delete_webhook)
             poller = Poller(application.bot, bot.handle)
             polling = asyncio.create_task(poller.run(stop), name="polling")
             log.info("polling for updates")
