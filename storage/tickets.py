@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
+    ColumnElement,
     RowMapping,
     Select,
     bindparam,
@@ -291,18 +292,17 @@ class TicketRepository:
         kind: str | None = None,
         limit: int = 50,
     ) -> list[Ticket]:
-        conditions = [tickets.c.team_id == team_id, tickets.c.status.in_(_PENDING)]
-        if assignee_id is not None:
-            conditions.append(tickets.c.assignee_id == assignee_id)
-        if kind is not None:
-            conditions.append(tickets.c.kind == kind)
+        conditions = _pending_conditions(team_id, assignee_id, kind)
         return self._list(*conditions, limit=limit, newest_first=False)
 
-    def count_pending(self, team_id: int) -> int:
+    def count_pending(
+        self, team_id: int, *, assignee_id: int | None = None, kind: str | None = None
+    ) -> int:
+        """How many tickets `pending` with the same filter would list without its limit."""
         result = self._connection.execute(
             select(func.count())
             .select_from(tickets)
-            .where(tickets.c.team_id == team_id, tickets.c.status.in_(_PENDING))
+            .where(*_pending_conditions(team_id, assignee_id, kind))
         )
         return int(result.scalar_one())
 
@@ -449,3 +449,15 @@ class EvidenceRepository:
 
 def _evidence(row: RowMapping) -> EvidenceItem:
     return EvidenceItem(**{key: row[key] for key in EvidenceItem.__slots__})
+
+
+def _pending_conditions(
+    team_id: int, assignee_id: int | None, kind: str | None
+) -> list[ColumnElement[bool]]:
+    """The team's pending tickets, optionally of one assignee and of one kind."""
+    conditions = [tickets.c.team_id == team_id, tickets.c.status.in_(_PENDING)]
+    if assignee_id is not None:
+        conditions.append(tickets.c.assignee_id == assignee_id)
+    if kind is not None:
+        conditions.append(tickets.c.kind == kind)
+    return conditions

@@ -144,7 +144,8 @@ class QueryService:
         def body(tx: Transaction) -> TicketList:
             assignee_id = member_id(tx, actor.team_id, assignee) if assignee else None
             tickets = tx.tickets.pending(actor.team_id, assignee_id=assignee_id, kind=kind)
-            return _listed(tx, tickets, tx.tickets.count_pending(actor.team_id))
+            total = tx.tickets.count_pending(actor.team_id, assignee_id=assignee_id, kind=kind)
+            return _listed(tx, tickets, total)
 
         return await self._db.read(body)
 

@@ -284,3 +284,22 @@ async def test_a_ticket_created_in_private_chat_is_announced_in_the_group(
         "🆕 #T1 售后处理 · 订单 TB1001\nLin Mei 创建，处理人 Zhou Hao，截止 11月3日 09:00。"
     )
     assert world.last_bot_message(ASSIGNEE.id)["text"].startswith("🟡 #T1 · 售后处理")
+
+
+async def test_a_filtered_pending_list_does_not_claim_more_tickets_than_match(
+    world: BotWorld,
+) -> None:
+    """'… 1 of 2 shown' under /pending @someone would send the supervisor looking for a
+    ticket the filter never matched."""
+    await _two_tickets(world)
+    await world.send(AGENT, GROUP, "/ticket TB1003 #aftersale @zhouhao_aftersale 换货")
+
+    await world.send(SUPERVISOR, GROUP, "/pending @chenjing_wh")
+    by_person = world.last_bot_message(GROUP)["text"]
+    await world.send(SUPERVISOR, GROUP, "/pending #售后处理")
+    by_kind = world.last_bot_message(GROUP)["text"]
+
+    assert "#T2" in by_person
+    assert "仅显示" not in by_person, by_person
+    assert ("#T1" in by_kind, "#T3" in by_kind) == (True, True)
+    assert "仅显示" not in by_kind, by_kind
