@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 import aiohttp
 from telegram import (
@@ -23,11 +24,13 @@ from bot.archive import EvidenceArchive
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.commands import COMMAND_NAMES
+from bot.domain.durations import format_duration
 from bot.domain.model import Language
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
 from bot.notifier.plan import Planner
 from bot.notifier.telegram_sender import BotSender
+from bot.polling import LONG_POLL, Poller
 from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
@@ -39,6 +42,13 @@ from handlers.telegram.routes import register
 from storage.database import Database
 
 log = logging.getLogger(__name__)
+
+#: Write transactions failing for this long (a database locked by another process beyond
+#: its busy timeout, a lost server) make /healthz answer 503.
+STUCK_AFTER: Final = timedelta(seconds=30)
+#: getUpdates answers at least every LONG_POLL seconds; none for this long means polling is
+#: stuck (or Telegram unreachable).
+POLL_STUCK_AFTER: Final = timedelta(seconds=LONG_POLL * 4)
 
 #: Commands offered in each kind of chat's menu.
 GROUP_COMMANDS = tuple(name for name in COMMAND_NAMES if name != "start")
@@ -62,6 +72,7 @@ class TicketBot:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     #: Updates being handled in this process (the database knows those handled before).
     _handling: set[int] = field(default_factory=set)
+    _started_at: datetime | None = None
 
     @property
     def bot_username(self) -> str:
@@ -73,6 +84,7 @@ class TicketBot:
         await self.application.initialize()
         await self.dispatcher_bot.initialize()
         self.application.bot_data.bot_username = self.application.bot.username
+        self._started_at = self.clock.now()
         log.info("bot @%s serves %d team(s)", self.bot_username, len(self.settings.teams))
         for profile in self.services.directory.teams():
             if profile.settings.admins_are_supervisors:
@@ -133,9 +145,44 @@ class TicketBot:
         try:
             await self.application.process_update(update)
             now = self.clock.now()
-            await self.database.transact(lambda tx: tx.processed.remember(update_id, now))
+            try:
+                await self.database.transact(lambda tx: tx.processed.remember(update_id, now))
+            except Exception as error:  # noqa: BLE001 - handled and answered; only the record failed
+                log.warning(
+                    "update %s was handled but not recorded (%s): a redelivery would be"
+                    " answered again",
+                    update_id,
+                    error,
+                )
         finally:
             self._handling.discard(update_id)
+
+    async def health(self, poller: Poller | None = None) -> dict[str, Any]:
+        """What /healthz answers: "ok", or "stuck" with the reasons (served as 503)."""
+        now = self.clock.now()
+        problems: list[str] = []
+        writes = self.database.write_health
+        if writes.failing_since is not None and now - writes.failing_since >= STUCK_AFTER:
+            problems.append(
+                f"database writes failing for {format_duration(now - writes.failing_since)}:"
+                f" {writes.reason}"
+            )
+        if poller is not None:
+            polled = poller.polled_at or self._started_at
+            if polled is not None and now - polled >= POLL_STUCK_AFTER:
+                problems.append(
+                    f"no getUpdates answer for {format_duration(now - polled)}"
+                    + (f": {poller.last_error}" if poller.last_error else "")
+                )
+        report: dict[str, Any] = {"status": "stuck" if problems else "ok"}
+        if problems:
+            report["problems"] = problems
+        try:
+            report["outbox_pending"] = await self.database.read(lambda tx: tx.outbox.pending())
+        except Exception as error:  # noqa: BLE001 - reported, not raised: this is the health check
+            report["status"] = "stuck"
+            report.setdefault("problems", []).append(f"database cannot be read: {error}")
+        return report
 
     async def stop(self) -> None:
         self._stop.set()
@@ -211,6 +258,7 @@ def build_bot(
         http=http,
     )
     database.after_commit = dispatcher.wake
+    database.write_health.now = clock.now
     return TicketBot(
         settings=settings,
         database=database,

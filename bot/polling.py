@@ -15,12 +15,14 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Final
 
 from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
+from bot.clock import Clock, SystemClock
 from bot.updates import UndecodableUpdate, decode_update
 
 log = logging.getLogger(__name__)
@@ -41,9 +43,18 @@ BACKOFF: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class Poller:
-    def __init__(self, bot: Bot, handle: Callable[[Update], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        handle: Callable[[Update], Awaitable[None]],
+        clock: Clock | None = None,
+    ) -> None:
         self._bot = bot
         self._handle = handle
+        self._clock = clock or SystemClock()
+        #: When getUpdates last answered (None: not yet); /healthz reports a poller stuck.
+        self.polled_at: datetime | None = None
+        self.last_error: str | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         #: Ids started at or above the offset (the ones Telegram may return again).
         self._started: set[int] = set()
@@ -132,12 +143,14 @@ class Poller:
                 await pause(stop, BACKOFF[min(failures, len(BACKOFF)) - 1])
                 continue
             except (NetworkError, TimedOut) as error:
+                self.last_error = str(error)
                 failures += 1
                 wait = BACKOFF[min(failures, len(BACKOFF)) - 1]
                 log.warning("getUpdates failed (%s); retrying in %.0fs", error, wait)
                 await pause(stop, wait)
                 continue
             failures = 0
+            self.polled_at, self.last_error = self._clock.now(), None
             # Only ids below the offset this answer was asked with are confirmed (never to
             # come again). Updates that finished while the call was out moved the offset on,
             # but the answer still holds them: pruning by that newer offset would start

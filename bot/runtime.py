@@ -150,14 +150,14 @@ async def run_bot(
     application = bot.application
     await application.start()
 
+    poller: Poller | None = None
+
     async def health() -> dict[str, Any]:
-        pending = await bot.database.read(lambda tx: tx.outbox.pending())
         return {
-            "status": "ok",
             "bot": bot.bot_username,
             "mode": settings.telegram.mode,
             "database": bot.database.backend,
-            "outbox_pending": pending,
+            **await bot.health(poller),
         }
 
     secret = settings.telegram.webhook_secret
@@ -185,7 +185,7 @@ async def run_bot(
             log.info("webhook set; waiting for Telegram at /telegram/webhook")
         else:
             await reach("deleteWebhook", application.bot.delete_webhook)
-            poller = Poller(application.bot, bot.handle)
+            poller = Poller(application.bot, bot.handle, bot.clock)
             polling = asyncio.create_task(poller.run(stop), name="polling")
             log.info("polling for updates")
         if started is not None:

@@ -28,7 +28,9 @@ def build_web_app(
     app = web.Application()
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response(await health())
+        report = await health()
+        # A load balancer or supervisor reads the status code: anything but "ok" is 503.
+        return web.json_response(report, status=200 if report.get("status") == "ok" else 503)
 
     app.router.add_get("/healthz", healthz)
     if webhook is not None:

@@ -16,11 +16,13 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final, Protocol, TypeVar
 
 import sqlalchemy
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import DatabaseSettings
@@ -38,9 +40,30 @@ MAX_COALESCED: Final = 64
 _MIGRATION_LOCK: Final = 0x7469636B  # "tick"
 
 
+@dataclass
+class WriteHealth:
+    """Whether write transactions get through: since when they have been failing (None: the
+    last one committed) and why. /healthz reports a writer failing for too long."""
+
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    failing_since: datetime | None = None
+    reason: str | None = None
+
+    def failed(self, error: BaseException) -> None:
+        if self.failing_since is None:
+            self.failing_since = self.now()
+        self.reason = f"{type(error).__name__}: {error}"
+
+    def committed(self) -> None:
+        self.failing_since = None
+        self.reason = None
+
+
 class Database(Protocol):
     #: Called after a commit that wrote outbox rows (the composition root wakes the dispatcher).
     after_commit: Callable[[], None] | None
+    #: Whether writes get through (the composition root gives it the bot's clock).
+    write_health: WriteHealth
 
     @property
     def backend(self) -> str: ...
@@ -124,6 +147,7 @@ class SqliteDatabase:
     ) -> None:
         self.engine = sqlite_engine(settings)
         self.after_commit = after_commit
+        self.write_health = WriteHealth()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._readers = ThreadPoolExecutor(2, thread_name_prefix="sqlite-reader")
         self._writer_connection: Connection | None = None
@@ -149,7 +173,17 @@ class SqliteDatabase:
             while self._queue:
                 batch = self._queue[:MAX_COALESCED]
                 del self._queue[:MAX_COALESCED]
-                outcomes = await loop.run_in_executor(self._writer, self._run_batch, batch)
+                try:
+                    outcomes = await loop.run_in_executor(self._writer, self._run_batch, batch)
+                except BaseException as error:
+                    # Every caller must hear how its transaction ended, or it waits forever.
+                    for job in batch:
+                        if not job.future.done():
+                            job.future.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+                    log.exception("SQLite writer failed on %d job(s)", len(batch))
+                    continue
                 for job, (ok, value) in zip(batch, outcomes, strict=True):
                     if job.future.done():  # the caller went away (cancelled); nothing to tell
                         continue
@@ -174,8 +208,10 @@ class SqliteDatabase:
         connection = self._connection()
         alone = len(batch) == 1
         outcomes: list[tuple[bool, Any]] = []
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
+            # Inside the try: another process holding the database past the busy timeout
+            # makes BEGIN fail ("database is locked"), and each caller must be told.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
             for job in batch:
                 if not alone:
                     connection.exec_driver_sql("SAVEPOINT job")
@@ -197,11 +233,13 @@ class SqliteDatabase:
             else:
                 connection.commit()
         except BaseException as error:
-            log.exception("SQLite commit of %d transaction(s) failed", len(batch))
+            log.error("SQLite transaction of %d job(s) failed: %s", len(batch), error)
+            self.write_health.failed(error)
             self._abandon(connection)
             if not isinstance(error, Exception):
                 raise
             return [(False, error)] * len(batch)
+        self.write_health.committed()
         return outcomes
 
     def _abandon(self, connection: Connection) -> None:
@@ -289,6 +327,7 @@ class PostgresDatabase:
             settings.url, pool_size=10, max_overflow=20, pool_pre_ping=True
         )
         self.after_commit = after_commit
+        self.write_health = WriteHealth()
 
     async def transact(self, body: Body[T]) -> T:
         async with self.engine.connect() as connection:
@@ -302,9 +341,12 @@ class PostgresDatabase:
             try:
                 value = await connection.run_sync(run)
                 await connection.commit()
-            except BaseException:
+            except BaseException as error:
                 await connection.rollback()
+                if isinstance(error, DBAPIError) and error.connection_invalidated:
+                    self.write_health.failed(error)
                 raise
+        self.write_health.committed()
         if self.after_commit is not None and transactions[0].outbox.added:
             self.after_commit()
         return value
