@@ -24,7 +24,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.domain.durations import BadDuration, parse_duration
-from bot.domain.model import DEFAULT_KINDS, EvidenceType, Kind, Language, is_kind_name
+from bot.domain.model import (
+    DEFAULT_KINDS,
+    DEFAULT_REMIND_BEFORE,
+    DEFAULT_REPLY_WITHIN,
+    EvidenceType,
+    Kind,
+    Language,
+    is_kind_name,
+)
 
 ENV_PREFIX: Final = "TICKETBOT_"
 CONFIG_ENV: Final = "TICKETBOT_CONFIG"
@@ -127,8 +135,8 @@ class TeamSettings(_Section):
 
 
 class SlaSettings(_Section):
-    reply_within: Duration = timedelta(hours=24)
-    remind_before: Duration = timedelta(hours=4)
+    reply_within: Duration = DEFAULT_REPLY_WITHIN
+    remind_before: Duration = DEFAULT_REMIND_BEFORE
     escalate_again_after: Duration | None = None
 
 

@@ -19,6 +19,7 @@ from typing import Any, Final
 from bot.app import TicketBot, build_bot
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.changes import Channel, Origin
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person
 from bot.emulator.core import EmulatorCore
@@ -119,7 +120,7 @@ async def seed(bot: TicketBot, scenario: Scenario) -> int:
         ),
     ]
     for command in samples:
-        await services.tickets.create(agent, command, confirmed=True)
+        await services.tickets.create(command, Origin(agent, Channel.CHAT), confirmed=True)
     return len(samples)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.errors import DomainError, Refused
 from bot.domain.model import Action, Outcome
@@ -131,19 +132,16 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
     verb = callback.verb
     if verb in _OUTCOMES:
         # The version the card showed: a press on an outdated card is a conflict, not a guess.
-        acted = await services.tickets.record_outcome(
-            actor,
-            _OUTCOMES[verb],
-            ticket_id=ticket_id,
-            expected_version=_version(callback),
-            update_id=turn.update_id,
-            in_group=turn.in_group,
+        acted = await turn.execute(
+            ChangeTicket(
+                TicketRef(ticket_id=ticket_id, seen_version=_version(callback)), _OUTCOMES[verb]
+            )
         )
         await _refresh_card(turn, acted)
         await turn.answer()
         await dialogues.after_outcome(turn, acted.ticket)
     elif verb is Verb.ACKNOWLEDGE:
-        acted = await turn.act(Action.ACKNOWLEDGE, ticket_id=ticket_id)
+        acted = await turn.execute(ChangeTicket(TicketRef(ticket_id=ticket_id), Action.ACKNOWLEDGE))
         await _refresh_card(turn, acted)
         await turn.answer(texts("reply.acknowledged", tag=tag(acted.ticket.number)))
     elif verb is Verb.EVIDENCE:
@@ -168,10 +166,12 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
     elif verb is Verb.TRANSFER:
         await _ask_transfer(turn, ticket_id)
     elif verb is Verb.TRANSFER_TO:
-        acted = await turn.act(
-            Action.TRANSFER,
-            ticket_id=ticket_id,
-            assignee=UserRef(user_id=callback.int_arg(1)),
+        acted = await turn.execute(
+            ChangeTicket(
+                TicketRef(ticket_id=ticket_id),
+                Action.TRANSFER,
+                assignee=UserRef(user_id=callback.int_arg(1)),
+            )
         )
         people = await services.people.people([acted.ticket.assignee_id or 0])
         await turn.answer()
@@ -193,10 +193,8 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
         await turn.edit(Message(texts("reply.cancel_kept", tag=tag(ticket.number))))
     elif verb in (Verb.APPROVE_CANCEL, Verb.REJECT_CANCEL):
         approve = verb is Verb.APPROVE_CANCEL
-        acted = await turn.act(
-            Action.APPROVE_CANCEL if approve else Action.REJECT_CANCEL,
-            ticket_id=ticket_id,
-        )
+        action = Action.APPROVE_CANCEL if approve else Action.REJECT_CANCEL
+        acted = await turn.execute(ChangeTicket(TicketRef(ticket_id=ticket_id), action))
         key = "reply.cancelled" if approve else "reply.cancel_rejected"
         result = texts(key, tag=tag(acted.ticket.number))
         await turn.answer(result)
@@ -271,12 +269,8 @@ async def _confirm_cancel(turn: Turn, ticket_id: int, version: int) -> None:
         # Presses by others were refused already: this confirmation has lapsed.
         raise DomainError("reply.expired")
     await turn.session()
-    acted = await turn.act(
-        Action.CANCEL,
-        ticket_id=ticket_id,
-        text=str(dialogue.data["reason"]),
-        expected_version=version,
-    )
+    ref = TicketRef(ticket_id=ticket_id, seen_version=version)
+    acted = await turn.execute(ChangeTicket(ref, Action.CANCEL, str(dialogue.data["reason"])))
     await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
     result = turn.texts("reply.cancelled", tag=tag(acted.ticket.number))
     await turn.answer(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
 from bot.domain.errors import UsageError
 from bot.domain.model import Action, Outcome
@@ -46,13 +47,7 @@ def _ref(data: dict[str, Any] | None) -> UserRef | None:
 async def create(turn: Turn, session: Session, command: CreateTicket, *, confirmed: bool) -> None:
     """Create the ticket, or ask first when one is open for the same order and kind."""
     services = turn.app.services
-    result = await services.tickets.create(
-        session.actor,
-        command,
-        confirmed=confirmed,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
-    )
+    result = await services.tickets.create(command, await turn.origin(), confirmed=confirmed)
     texts = turn.texts
     if isinstance(result, DuplicateFound):
         await turn.app.dialogues.put(
@@ -312,11 +307,8 @@ async def on_text(turn: Turn) -> bool:
         return True
     if dialogue.kind == NOTE:
         await turn.session(dialogue.team_id)
-        acted = await turn.act(
-            Action.NOTE,
-            ticket_id=int(dialogue.data["ticket_id"]),
-            text=text,
-        )
+        ref = TicketRef(ticket_id=int(dialogue.data["ticket_id"]))
+        acted = await turn.execute(ChangeTicket(ref, Action.NOTE, text))
         await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
         await turn.say("reply.noted", tag=tag(acted.ticket.number))
         return True

@@ -7,6 +7,7 @@ import logging
 from dataclasses import replace
 from typing import Final
 
+from bot.domain.changes import TicketRef
 from bot.domain.commands import CollectEvidence
 from bot.rendering.messages import Message
 from bot.rendering.render import tag
@@ -84,14 +85,8 @@ async def on_file(turn: Turn) -> None:
             await turn.settle_language()
             await turn.reply(Message(turn.texts("reply.evidence_which")))
         return
-    session = await turn.session()
     attached = await turn.app.services.tickets.attach_evidence(
-        session.actor,
-        file,
-        number=number,
-        ticket_id=ticket_id,
-        reply_chat_id=turn.chat_id,
-        update_id=turn.update_id,
+        file, TicketRef(number, ticket_id), await turn.origin(), reply_chat_id=turn.chat_id
     )
     ticket = attached.ticket
     if number is not None:
