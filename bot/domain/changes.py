@@ -62,8 +62,8 @@ class TicketRef:
 
     number: int | None = None
     ticket_id: int | None = None
-    #: The version a button was drawn with; None: whatever is current.
-    seen_version: int | None = None
+    #: The ticket's `stamp` when the button was drawn; None: whatever is current.
+    seen: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ class TicketSnapshot:
     creator_id: int
     assignee_id: int | None
     due_at: str
+    #: What the notice's buttons are drawn for (`Ticket.stamp`).
+    stamp: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ def snapshot(ticket: Ticket) -> TicketSnapshot:
         creator_id=ticket.creator_id,
         assignee_id=ticket.assignee_id,
         due_at=ticket.due_at.isoformat(),
+        stamp=ticket.stamp,
     )
 
 
@@ -128,7 +129,7 @@ class _Notices:
         body = {
             "event": name.value,
             "team_chat_id": self.audience.group_chat_id,
-            "ticket": asdict(snapshot(ticket))
+            "ticket": _public(snapshot(ticket))
             | {"outcome": ticket.outcome and ticket.outcome.value},
             "at": event.at.isoformat(),
             "actor_id": event.actor_id,
@@ -139,6 +140,13 @@ class _Notices:
             for url, events in self.audience.webhooks
             if name.value in events
         )
+
+
+def _public(ticket: TicketSnapshot) -> dict[str, object]:
+    """The snapshot as integrations see it (the buttons' stamp is ours)."""
+    fields = asdict(ticket)
+    del fields["stamp"]
+    return fields
 
 
 #: What a creation causes: the assignee's card and the group's notice.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,21 @@ class Ticket:
     next_action: NextAction | None = None
     version: int = 1
 
+    @property
+    def stamp(self) -> int:
+        """What a button is drawn for: the status, the assignee and the pending cancel request.
+
+        A note, evidence or a reminder leaves it as it was, so a card's buttons keep working;
+        an outcome, a transfer, a cancel or a new cancel request changes it, and a press drawn
+        before them is refused as a conflict.
+        """
+        request = self.cancel_request
+        pending = (
+            f"{request.requested_by}:{request.at.isoformat()}:{request.reason}" if request else ""
+        )
+        drawn_for = f"{self.status.value}:{self.assignee_id}:{pending}"
+        return zlib.crc32(drawn_for.encode())
+
     def roles_of(self, actor: Actor) -> frozenset[Role]:
         return ticket_roles(
             actor, team_id=self.team_id, creator_id=self.creator_id, assignee_id=self.assignee_id
@@ -65,12 +81,13 @@ class Ticket:
     def may(self, actor: Actor, action: Action) -> bool:
         """Whether `actor` could do `action` now (used to offer only useful buttons)."""
         try:
-            self._check(actor, action)
+            self.check(actor, action)
         except Refused:
             return False
         return True
 
-    def _check(self, actor: Actor, action: Action) -> Status:
+    def check(self, actor: Actor, action: Action) -> Status:
+        """The status `action` leads to; Refused with the reason when the actor may not."""
         spec = ACTIONS[action]
         require(self.roles_of(actor), action)
         after = next_status(self.status, action)
@@ -98,7 +115,7 @@ class Ticket:
         `last_done_at`: when the action was last done to this ticket (for a cooldown).
         """
         spec = ACTIONS[action]
-        status = self._check(actor, action)
+        status = self.check(actor, action)
         if spec.cooldown is not None and last_done_at is not None:
             wait = last_done_at + spec.cooldown - at
             if wait > timedelta(0):

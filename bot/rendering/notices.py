@@ -71,11 +71,14 @@ def _transferred(notice: _Notice) -> tuple[str, Keyboard]:
 
 
 def _cancel_requested(notice: _Notice) -> tuple[str, Keyboard]:
-    ticket_id, texts = notice.notice.ticket.ticket_id, notice.texts
+    ticket, texts = notice.notice.ticket, notice.texts
+    # Bound to this request: approving a later one needs that request's own notice.
+    approve = encode(Verb.APPROVE_CANCEL, ticket.ticket_id, ticket.stamp)
+    reject = encode(Verb.REJECT_CANCEL, ticket.ticket_id, ticket.stamp)
     buttons = (
         (
-            Button(texts("button.approve_cancel"), encode(Verb.APPROVE_CANCEL, ticket_id)),
-            Button(texts("button.reject_cancel"), encode(Verb.REJECT_CANCEL, ticket_id)),
+            Button(texts("button.approve_cancel"), approve),
+            Button(texts("button.reject_cancel"), reject),
         ),
     )
     return "notice.cancel_requested", buttons

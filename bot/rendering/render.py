@@ -141,19 +141,19 @@ class Renderer:
         assert ticket.id is not None
         kind = self._kinds.get(ticket.kind)
         viewer = Actor(viewer_id, ticket.team_id, Role.MEMBER)
-        ticket_id, version = ticket.id, ticket.version
+        ticket_id, stamp = ticket.id, ticket.stamp
         rows: list[tuple[Button, ...]] = []
         if ticket.may(viewer, Action.ACKNOWLEDGE):
             rows.append((Button(texts("button.acknowledge"), encode(Verb.ACKNOWLEDGE, ticket_id)),))
         if kind is not None and kind.needs_outcome and ticket.may(viewer, Action.AGREE):
             rows.append(
                 (
-                    Button(texts("button.agreed"), encode(Verb.AGREE, ticket_id, version)),
-                    Button(texts("button.disagreed"), encode(Verb.DISAGREE, ticket_id, version)),
+                    Button(texts("button.agreed"), encode(Verb.AGREE, ticket_id, stamp)),
+                    Button(texts("button.disagreed"), encode(Verb.DISAGREE, ticket_id, stamp)),
                 )
             )
         elif ticket.may(viewer, Action.DONE):
-            rows.append((Button(texts("button.done"), encode(Verb.DONE, ticket_id, version)),))
+            rows.append((Button(texts("button.done"), encode(Verb.DONE, ticket_id, stamp)),))
         extra: list[Button] = []
         if ticket.may(viewer, Action.ADD_EVIDENCE):
             extra.append(Button(texts("button.evidence"), encode(Verb.EVIDENCE, ticket_id)))

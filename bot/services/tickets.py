@@ -155,8 +155,9 @@ class TicketService:
 
         def body(tx: Transaction) -> Acted:
             ticket = load_ticket(tx, actor, command.ticket)
-            seen = command.ticket.seen_version
-            if seen is not None and ticket.version != seen:
+            seen = command.ticket.seen
+            if seen is not None and ticket.stamp != seen:
+                # Something that matters happened since the button was drawn.
                 raise Conflict(number=ticket.number)
             kind = self.kind_of(ticket)
             action = command.action

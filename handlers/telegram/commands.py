@@ -149,7 +149,7 @@ async def cancel(turn: Turn, command: Cancel) -> None:
             (
                 Button(
                     texts("button.confirm_cancel"),
-                    encode(Verb.CANCEL_CONFIRM, found.id, found.version),
+                    encode(Verb.CANCEL_CONFIRM, found.id, found.stamp),
                 ),
                 Button(texts("button.keep"), encode(Verb.CANCEL_ABORT, found.id)),
             ),

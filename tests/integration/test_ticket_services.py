@@ -107,7 +107,7 @@ async def test_cancel_racing_outcome_has_one_winner_and_a_clear_conflict(
 
     # The supervisor confirms the cancel and the assignee presses Agreed on the same version of
     # the ticket at the same moment (buttons carry the version they were shown with).
-    seen = TicketRef(ticket.number, seen_version=ticket.version)
+    seen = TicketRef(ticket.number, seen=ticket.stamp)
     results = await asyncio.gather(
         service.execute(
             ChangeTicket(seen, Action.CANCEL, "duplicate order"),
