@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator.core import EmulatorCore
+from emulator.core import EmulatorCore
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, NEVER_STARTED
 from tests.support.emulated_request import EmulatedRequest
 

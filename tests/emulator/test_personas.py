@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from bot.emulator.core import EmulatorCore, MediaItem, PersonaError
-from bot.emulator.params import UploadedFile
+from emulator.core import EmulatorCore, MediaItem, PersonaError
+from emulator.params import UploadedFile
 from tests.emulator.conftest import (
     AGENT,
     ASSIGNEE,

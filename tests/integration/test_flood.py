@@ -20,9 +20,9 @@ from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.commands import CreateTicket
 from bot.domain.notifications import Notice, chat_destination
-from bot.emulator.core import EmulatorCore, RequestRecord
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from bot.services.tickets import Created
+from emulator.core import EmulatorCore, RequestRecord
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database, open_database
 from tests.support.clock import LoopClock
 from tests.support.database import fresh_sqlite

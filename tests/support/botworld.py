@@ -16,9 +16,9 @@ from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.model import EventType
 from bot.domain.ticket import Ticket
-from bot.emulator.core import EmulatorCore, MediaItem
-from bot.emulator.params import UploadedFile
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
+from emulator.core import EmulatorCore, MediaItem
+from emulator.params import UploadedFile
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database
 from storage.delivery import OutboxRow
 from storage.tickets import EvidenceItem, TicketRepository, ticket_from_row

@@ -26,8 +26,8 @@ from urllib.parse import unquote, urlsplit
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.params import UploadedFile
+from emulator.core import EmulatorCore
+from emulator.params import UploadedFile
 
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[^/]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")

@@ -3,7 +3,7 @@
 Routes
     /bot{token}/{method}            Bot API (GET query, urlencoded form, JSON, multipart)
     /file/bot{token}/{file_path}    file downloads, as on api.telegram.org
-    /                               the chat panel (static files under bot/emulator/static/)
+    /                               the chat panel (static files under emulator/static/)
     /panel/api/state                GET  bot, personas, chats, current persona, lang, flood flag
     /panel/api/chats/{chat_id}      GET  messages + keyboard state + command menu (?persona_id=)
     /panel/api/persona              POST {"persona_id"}                 switch who the panel is
@@ -65,9 +65,9 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.core import EmulatorCore, Event, MediaItem, MediaKind, PersonaError
-from bot.emulator.errors import ApiError, bad_request
-from bot.emulator.params import UploadedFile
+from emulator.core import EmulatorCore, Event, MediaItem, MediaKind, PersonaError
+from emulator.errors import ApiError, bad_request
+from emulator.params import UploadedFile
 
 logger = logging.getLogger(__name__)
 

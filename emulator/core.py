@@ -36,17 +36,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from bot.emulator.entities import (
+from emulator.entities import (
     Entity,
     clean_and_trim,
     find_auto_entities,
     format_text,
     to_api_entities,
 )
-from bot.emulator.errors import ApiError, bad_request, conflict, forbidden, too_many_requests
-from bot.emulator.flood import FloodLimiter, FloodRules
-from bot.emulator.markup import Markup, callback_buttons, parse_markup
-from bot.emulator.media import (
+from emulator.errors import ApiError, bad_request, conflict, forbidden, too_many_requests
+from emulator.flood import FloodLimiter, FloodRules
+from emulator.markup import Markup, callback_buttons, parse_markup
+from emulator.media import (
     FileStore,
     StoredFile,
     document_dict,
@@ -54,9 +54,9 @@ from bot.emulator.media import (
     photo_size_dict,
     video_dict,
 )
-from bot.emulator.params import Params, UploadedFile
-from bot.emulator.scenario import GroupSpec, PersonaSpec, Scenario
-from bot.emulator.webhook import AiohttpPoster, WebhookPoster, is_loopback_url
+from emulator.params import Params, UploadedFile
+from emulator.scenario import GroupSpec, PersonaSpec, Scenario
+from emulator.webhook import AiohttpPoster, WebhookPoster, is_loopback_url
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ await server.stop()
 await core.aclose()
 """
 
-from bot.emulator.core import (
+from emulator.core import (
     CallbackAnswer,
     ChatActionRecord,
     EmulatorCore,
@@ -16,11 +16,11 @@ from bot.emulator.core import (
     PersonaHandle,
     RequestRecord,
 )
-from bot.emulator.errors import ApiError
-from bot.emulator.flood import FloodLimiter, FloodRules
-from bot.emulator.params import UploadedFile
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario, demo_scenario
-from bot.emulator.server import RunningServer, build_app, start_server
+from emulator.errors import ApiError
+from emulator.flood import FloodLimiter, FloodRules
+from emulator.params import UploadedFile
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario, demo_scenario
+from emulator.server import RunningServer, build_app, start_server
 
 __all__ = [
     "ApiError",
