@@ -5,6 +5,9 @@ server = await start_server(core, "127.0.0.1", 0)   # server.base_url, server.ba
 ...
 await server.stop()
 await core.aclose()
+
+In-process, without sockets, a python-telegram-bot `Application` talks to the core through
+`EmulatedRequest(core)` (emulator.ptb), given to the builder's request and get_updates_request.
 """
 
 from emulator.core import (
@@ -19,6 +22,7 @@ from emulator.core import (
 from emulator.errors import ApiError
 from emulator.flood import FloodLimiter, FloodRules
 from emulator.params import UploadedFile
+from emulator.ptb import EmulatedRequest
 from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario, demo_scenario
 from emulator.server import RunningServer, build_app, start_server
 
@@ -27,6 +31,7 @@ __all__ = [
     "BotSpec",
     "CallbackAnswer",
     "ChatActionRecord",
+    "EmulatedRequest",
     "EmulatorCore",
     "FloodLimiter",
     "FloodRules",

@@ -17,8 +17,8 @@ from telegram.ext import (
 )
 
 from emulator.core import EmulatorCore
+from emulator.ptb import EmulatedRequest
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, NEVER_STARTED
-from tests.support.emulated_request import EmulatedRequest
 
 App = Application[Any, Any, Any, Any, Any, Any]
 

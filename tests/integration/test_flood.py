@@ -22,11 +22,11 @@ from bot.domain.commands import CreateTicket
 from bot.domain.notifications import Notice, chat_destination
 from bot.services.tickets import Created
 from emulator.core import EmulatorCore, RequestRecord
+from emulator.ptb import EmulatedRequest
 from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database, open_database
 from tests.support.clock import LoopClock
 from tests.support.database import fresh_sqlite
-from tests.support.emulated_request import EmulatedRequest
 
 GROUP = -1001234567890
 AGENT = 1

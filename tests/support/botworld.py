@@ -18,13 +18,13 @@ from bot.domain.model import EventType
 from bot.domain.ticket import Ticket
 from emulator.core import EmulatorCore, MediaItem
 from emulator.params import UploadedFile
+from emulator.ptb import EmulatedRequest
 from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database
 from storage.delivery import OutboxRow
 from storage.tickets import EvidenceItem, TicketRepository, ticket_from_row
 from storage.transaction import Transaction
 from tests.support.clock import FakeClock
-from tests.support.emulated_request import EmulatedRequest
 
 GROUP = -1001234567890
 AGENT = PersonaSpec(1001, "Lin", "Mei", "linmei_cs", "zh-hans", role="agent")

@@ -1,4 +1,4 @@
-"""A python-telegram-bot request backend that calls the emulator core in-process (no sockets).
+"""The in-process transport for python-telegram-bot: a request backend calling the core, no sockets.
 
 Usage::
 
@@ -28,6 +28,8 @@ from telegram.request import BaseRequest, RequestData
 
 from emulator.core import EmulatorCore
 from emulator.params import UploadedFile
+
+__all__ = ["EmulatedRequest"]
 
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[^/]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
