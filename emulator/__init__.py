@@ -10,18 +10,12 @@ In-process, without sockets, a python-telegram-bot `Application` talks to the co
 `EmulatedRequest(core)` (emulator.ptb), given to the builder's request and get_updates_request.
 """
 
-from emulator.core import (
-    CallbackAnswer,
-    ChatActionRecord,
-    EmulatorCore,
-    MediaItem,
-    PersonaError,
-    PersonaHandle,
-    RequestRecord,
-)
-from emulator.errors import ApiError
+from emulator.core import EmulatorCore, RequestRecord
+from emulator.errors import ApiError, PersonaError
 from emulator.flood import FloodLimiter, FloodRules
+from emulator.methods import CallbackAnswer
 from emulator.params import UploadedFile
+from emulator.personas import MediaItem
 from emulator.ptb import EmulatedRequest
 from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario, demo_scenario
 from emulator.server import RunningServer, build_app, start_server
@@ -30,7 +24,6 @@ __all__ = [
     "ApiError",
     "BotSpec",
     "CallbackAnswer",
-    "ChatActionRecord",
     "EmulatedRequest",
     "EmulatorCore",
     "FloodLimiter",
@@ -38,7 +31,6 @@ __all__ = [
     "GroupSpec",
     "MediaItem",
     "PersonaError",
-    "PersonaHandle",
     "PersonaSpec",
     "RequestRecord",
     "RunningServer",

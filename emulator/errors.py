@@ -1,4 +1,4 @@
-"""Bot API error type raised inside the emulator and rendered as Telegram's error JSON."""
+"""The Bot API error type, rendered as Telegram's error JSON, and the personas' own mistakes."""
 
 from __future__ import annotations
 
@@ -57,3 +57,7 @@ def too_many_requests(retry_after: int) -> ApiError:
 def conflict(reason: str) -> ApiError:
     """409 with Telegram's "Conflict: " prefix."""
     return ApiError(409, f"Conflict: {reason}")
+
+
+class PersonaError(ValueError):
+    """A persona action that no Telegram client would allow (not a member, no such button...)."""

@@ -65,9 +65,12 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, web
 
-from emulator.core import EmulatorCore, Event, MediaItem, MediaKind, PersonaError
-from emulator.errors import ApiError, bad_request
+from emulator.chats import Event
+from emulator.core import EmulatorCore
+from emulator.errors import ApiError, PersonaError, bad_request
+from emulator.media import MediaKind
 from emulator.params import UploadedFile
+from emulator.personas import MediaItem
 
 logger = logging.getLogger(__name__)
 

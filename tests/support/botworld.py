@@ -16,8 +16,7 @@ from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.model import EventType
 from bot.domain.ticket import Ticket
-from emulator.core import EmulatorCore, MediaItem
-from emulator.params import UploadedFile
+from emulator import EmulatorCore, MediaItem, UploadedFile
 from emulator.ptb import EmulatedRequest
 from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database
