@@ -40,11 +40,11 @@ from emulator.commands import CommandMenus, ScopeKey
 from emulator.delivery import Described, UpdateDelivery
 from emulator.errors import ApiError, bad_request
 from emulator.flood import FloodLimiter, FloodRules
-from emulator.media import FileStore, StoredFile, guess_mime_type
+from emulator.media import FileStore, StoredFile
 from emulator.messages import MessageMethods
 from emulator.methods import CallbackAnswer, ChatMethods
 from emulator.params import Handler, Params, UploadedFile
-from emulator.personas import MediaItem, Personas
+from emulator.personas import Personas
 from emulator.scenario import Scenario
 from emulator.webhook import WebhookPoster
 
@@ -174,7 +174,19 @@ class EmulatorCore:
             download_limit=download_limit,
         )
         self._commands = CommandMenus(self._world)
-        self._personas = Personas(self._world, self._delivery, self._files, clock)
+        personas = Personas(self._world, self._delivery, self._files, clock)
+        # The persona actions; each returns the Update Telegram would send the bot for it.
+        self.user_send_text = personas.send_text
+        self.user_start = personas.start
+        self.user_follow_url = personas.follow_url
+        self.user_send_media = personas.send_media
+        self.user_send_photo = personas.send_photo
+        self.user_send_document = personas.send_document
+        self.user_send_video = personas.send_video
+        self.user_send_album = personas.send_album
+        self.user_edit_text = personas.edit_text
+        self.user_press_button = personas.press_button
+        self.user_block_bot = personas.block_bot
         self._request_log: list[RequestRecord] = []
         self._methods: dict[str, Handler] = {
             **self._delivery.handlers(),
@@ -276,125 +288,6 @@ class EmulatorCore:
     async def aclose(self) -> None:
         """Stop webhook delivery, wake waiting polls and close the HTTP session."""
         await self._delivery.aclose()
-
-    # --- persona actions -------------------------------------------------------------------------
-
-    def user_send_text(
-        self, user_id: int, chat_id: int, text: str, *, reply_to: int | None = None
-    ) -> dict[str, Any]:
-        """The persona types `text` into `chat_id` (optionally replying); returns the Update."""
-        return self._personas.send_text(user_id, chat_id, text, reply_to=reply_to)
-
-    def user_start(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
-        """The persona opens the private chat with the bot (deep link payload optional)."""
-        return self._personas.start(user_id, payload)
-
-    def user_follow_url(self, user_id: int, url: str) -> dict[str, Any] | None:
-        """Follow a URL button: a t.me/<bot>?start=X link sends "/start X" to the bot."""
-        return self._personas.follow_url(user_id, url)
-
-    def user_send_media(
-        self,
-        user_id: int,
-        chat_id: int,
-        item: MediaItem,
-        *,
-        caption: str | None = None,
-        reply_to: int | None = None,
-    ) -> dict[str, Any]:
-        """The persona sends one photo, video or document; returns the Update."""
-        return self._personas.send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
-
-    def user_send_photo(
-        self,
-        user_id: int,
-        chat_id: int,
-        data: bytes,
-        *,
-        caption: str | None = None,
-        reply_to: int | None = None,
-        file_name: str = "photo.jpg",
-    ) -> dict[str, Any]:
-        """The persona sends a photo; the message carries several PhotoSizes, largest last."""
-        item = MediaItem("photo", UploadedFile(file_name, "image/jpeg", data))
-        return self.user_send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
-
-    def user_send_document(
-        self,
-        user_id: int,
-        chat_id: int,
-        data: bytes,
-        *,
-        file_name: str,
-        mime_type: str | None = None,
-        caption: str | None = None,
-        reply_to: int | None = None,
-    ) -> dict[str, Any]:
-        """The persona sends a file; the document keeps its name, MIME type and size."""
-        upload = UploadedFile(file_name, guess_mime_type(file_name, mime_type), data)
-        item = MediaItem("document", upload)
-        return self.user_send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
-
-    def user_send_video(
-        self,
-        user_id: int,
-        chat_id: int,
-        data: bytes,
-        *,
-        file_name: str = "video.mp4",
-        mime_type: str = "video/mp4",
-        width: int = 640,
-        height: int = 360,
-        duration: int = 5,
-        caption: str | None = None,
-        reply_to: int | None = None,
-    ) -> dict[str, Any]:
-        """The persona sends a video."""
-        item = MediaItem("video", UploadedFile(file_name, mime_type, data), width, height, duration)
-        return self.user_send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
-
-    def user_send_album(
-        self,
-        user_id: int,
-        chat_id: int,
-        items: Sequence[MediaItem],
-        *,
-        caption: str | None = None,
-        reply_to: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """The persona sends 2-10 files at once: one Update per item, one shared media_group_id.
-
-        As in Telegram clients the caption goes on the first item, and documents form albums
-        only with other documents.
-        """
-        return self._personas.send_album(
-            user_id, chat_id, items, caption=caption, reply_to=reply_to
-        )
-
-    def user_edit_text(
-        self, user_id: int, chat_id: int, message_id: int, text: str
-    ) -> dict[str, Any]:
-        """The persona edits one of their own text messages; returns the edited_message Update."""
-        return self._personas.edit_text(user_id, chat_id, message_id, text)
-
-    def user_press_button(
-        self,
-        user_id: int,
-        chat_id: int,
-        message_id: int,
-        callback_data: str | None = None,
-        *,
-        text: str | None = None,
-    ) -> dict[str, Any]:
-        """The persona taps an inline callback button (found by its data or its text)."""
-        return self._personas.press_button(user_id, chat_id, message_id, callback_data, text=text)
-
-    def user_block_bot(self, user_id: int, blocked: bool = True) -> dict[str, Any]:
-        """The persona blocks (or unblocks) the bot: sends to them then fail with 403.
-
-        Returns the my_chat_member Update Telegram sends for it.
-        """
-        return self._personas.block_bot(user_id, blocked)
 
     # --- runtime switches and inspection ---------------------------------------------------------
 

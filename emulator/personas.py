@@ -17,7 +17,7 @@ from emulator.delivery import UpdateDelivery
 from emulator.entities import clean_and_trim, find_auto_entities, to_api_entities
 from emulator.errors import PersonaError
 from emulator.markup import callback_buttons
-from emulator.media import FileStore, MediaKind, media_payload
+from emulator.media import FileStore, MediaKind, guess_mime_type, media_payload
 from emulator.messages import MAX_CAPTION, MAX_TEXT
 from emulator.params import UploadedFile
 
@@ -124,6 +124,7 @@ class Personas:
     def send_text(
         self, user_id: int, chat_id: int, text: str, *, reply_to: int | None = None
     ) -> dict[str, Any]:
+        """The persona types `text` into `chat_id` (optionally replying); returns the Update."""
         chat = self._chat_for_user(user_id, chat_id)
         plain, entities = self._text(text)
         if not plain:
@@ -140,10 +141,12 @@ class Personas:
         return self._deliver_message(chat, message)
 
     def start(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
+        """The persona opens the private chat with the bot (deep link payload optional)."""
         text = "/start" if not payload else f"/start {payload}"
         return self.send_text(user_id, user_id, text)
 
     def follow_url(self, user_id: int, url: str) -> dict[str, Any] | None:
+        """Follow a URL button: a t.me/<bot>?start=X link sends "/start X" to the bot."""
         payload = self._world.deep_link_payload(url)
         if payload is None:
             return None
@@ -159,6 +162,7 @@ class Personas:
         reply_to: int | None = None,
         media_group_id: str | None = None,
     ) -> dict[str, Any]:
+        """The persona sends one photo, video or document; returns the Update."""
         chat = self._chat_for_user(user_id, chat_id)
         text, entities = self._caption(caption)
         message = self._world.store(
@@ -173,6 +177,54 @@ class Personas:
         )
         return self._deliver_message(chat, message)
 
+    def send_photo(
+        self,
+        user_id: int,
+        chat_id: int,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        file_name: str = "photo.jpg",
+    ) -> dict[str, Any]:
+        """The persona sends a photo; the message carries several PhotoSizes, largest last."""
+        item = MediaItem("photo", UploadedFile(file_name, "image/jpeg", data))
+        return self.send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
+
+    def send_document(
+        self,
+        user_id: int,
+        chat_id: int,
+        data: bytes,
+        *,
+        file_name: str,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """The persona sends a file; the document keeps its name, MIME type and size."""
+        upload = UploadedFile(file_name, guess_mime_type(file_name, mime_type), data)
+        item = MediaItem("document", upload)
+        return self.send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
+
+    def send_video(
+        self,
+        user_id: int,
+        chat_id: int,
+        data: bytes,
+        *,
+        file_name: str = "video.mp4",
+        mime_type: str = "video/mp4",
+        width: int = 640,
+        height: int = 360,
+        duration: int = 5,
+        caption: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """The persona sends a video."""
+        item = MediaItem("video", UploadedFile(file_name, mime_type, data), width, height, duration)
+        return self.send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
+
     def send_album(
         self,
         user_id: int,
@@ -182,6 +234,11 @@ class Personas:
         caption: str | None = None,
         reply_to: int | None = None,
     ) -> list[dict[str, Any]]:
+        """The persona sends 2-10 files at once: one Update per item, one shared media_group_id.
+
+        As in Telegram clients the caption goes on the first item, and documents form albums
+        only with other documents.
+        """
         if not 2 <= len(items) <= 10:
             raise PersonaError("an album has 2 to 10 items")
         kinds = {item.kind for item in items}
@@ -202,6 +259,7 @@ class Personas:
         ]
 
     def edit_text(self, user_id: int, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+        """The persona edits one of their own text messages; returns the edited_message Update."""
         chat = self._chat_for_user(user_id, chat_id)
         message = chat.messages.get(message_id)
         if message is None or message.from_id != user_id or message.text is None:
@@ -231,6 +289,7 @@ class Personas:
         *,
         text: str | None = None,
     ) -> dict[str, Any]:
+        """The persona taps an inline callback button (found by its data or its text)."""
         chat = self._chat_for_user(user_id, chat_id)
         message = chat.messages.get(message_id)
         if message is None:
@@ -257,6 +316,10 @@ class Personas:
         return self._delivery.push("callback_query", payload)
 
     def block_bot(self, user_id: int, blocked: bool = True) -> dict[str, Any]:
+        """The persona blocks (or unblocks) the bot: sends to them then fail with 403.
+
+        Returns the my_chat_member Update Telegram sends for it.
+        """
         persona = self._world.persona(user_id)
         was_blocked = persona.blocked_bot
         persona.blocked_bot = blocked
