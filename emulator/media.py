@@ -13,7 +13,6 @@ from emulator.errors import bad_request
 from emulator.params import UploadedFile
 
 MediaKind = Literal["photo", "video", "document"]
-FileKind = Literal["photo", "document", "video", "audio", "voice", "animation", "sticker"]
 
 # Telegram's file_id prefixes make ids recognisable in logs; the emulator only mimics their look.
 _ID_PREFIX = MappingProxyType(
@@ -21,10 +20,6 @@ _ID_PREFIX = MappingProxyType(
         "photo": "AgACAgIAAxk",
         "document": "BQACAgIAAxk",
         "video": "BAACAgIAAxk",
-        "audio": "CQACAgIAAxk",
-        "voice": "AwACAgIAAxk",
-        "animation": "CgACAgIAAxk",
-        "sticker": "CAACAgIAAxk",
     }
 )
 _FOLDER = MappingProxyType(
@@ -32,10 +27,6 @@ _FOLDER = MappingProxyType(
         "photo": "photos",
         "document": "documents",
         "video": "videos",
-        "audio": "music",
-        "voice": "voice",
-        "animation": "animations",
-        "sticker": "stickers",
     }
 )
 # Longest side of each PhotoSize Telegram generates (s, m, x, y, w); the original is capped at w.

@@ -43,10 +43,6 @@ class EmulatedRequest(BaseRequest):
         self._read_timeout = read_timeout
 
     @property
-    def core(self) -> EmulatorCore:
-        return self._core
-
-    @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
 
