@@ -22,9 +22,9 @@ from bot.config import Settings
 from bot.domain.changes import Channel, Origin
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import PersonaSpec, Scenario, demo_scenario
-from bot.emulator.server import RunningServer, start_server
+from emulator.core import EmulatorCore
+from emulator.scenario import PersonaSpec, Scenario, demo_scenario
+from emulator.server import RunningServer, start_server
 from storage.database import open_database
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer
 
 #: How long a condition may take to come true in a test with a real process.
 PATIENCE = 20.0

@@ -21,13 +21,13 @@ from bot.config import Settings
 from bot.domain.commands import CreateTicket
 from bot.domain.notices import from_json
 from bot.domain.notifications import Notice, chat_destination
-from bot.emulator.core import EmulatorCore, RequestRecord
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from bot.services.tickets import Created
+from emulator.core import EmulatorCore, RequestRecord
+from emulator.ptb import EmulatedRequest
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database, open_database
 from tests.support.clock import LoopClock
 from tests.support.database import fresh_sqlite
-from tests.support.emulated_request import EmulatedRequest
 from tests.support.world import chat_origin
 
 GROUP = -1001234567890
