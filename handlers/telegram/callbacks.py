@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from bot.domain.commands import UserRef
+from bot.domain.dialogue import DialogueInput
 from bot.domain.errors import DomainError, Refused
 from bot.domain.model import Action, Outcome
 from bot.rendering.callbacks import BadCallback, Callback, Verb, decode, encode
@@ -154,7 +155,7 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
         await dialogues.collect_evidence(turn, ticket)
     elif verb is Verb.FINISH:
         ticket, _, count = await services.queries.card(actor, ticket_id)
-        await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+        await dialogues.end(turn, DialogueInput.FINISH)
         await turn.answer()
         await turn.edit(
             Message(texts("reply.evidence_finished", tag=tag(ticket.number), count=count))
@@ -187,7 +188,7 @@ async def _ticket_button(turn: Turn, callback: Callback) -> None:
     elif verb is Verb.CANCEL_CONFIRM:
         await _confirm_cancel(turn, ticket_id, _version(callback))
     elif verb is Verb.CANCEL_ABORT:
-        await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+        await dialogues.end(turn, DialogueInput.KEEP)
         ticket = await services.queries.ticket(actor, ticket_id=ticket_id)
         await turn.answer()
         await turn.edit(Message(texts("reply.cancel_kept", tag=tag(ticket.number))))
@@ -266,8 +267,10 @@ async def _ask_transfer(turn: Turn, ticket_id: int) -> None:
 
 async def _confirm_cancel(turn: Turn, ticket_id: int, version: int) -> None:
     """A supervisor confirms the cancel they typed; the reason is in their dialogue."""
-    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.CANCEL)
-    if dialogue is None or dialogue.data.get("ticket_id") != ticket_id:
+    dialogue = await turn.app.dialogues.expect(
+        turn.chat_id, turn.person.id, DialogueInput.CONFIRM_CANCEL
+    )
+    if dialogue.data.get("ticket_id") != ticket_id:
         # Presses by others were refused already: this confirmation has lapsed.
         raise DomainError("reply.expired")
     await turn.session()
