@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -129,7 +128,6 @@ class SqliteDatabase:
         self._writer_connection: Connection | None = None
         self._queue: list[_Job] = []
         self._flushing: asyncio.Task[None] | None = None
-        self._thread_guard = threading.Lock()
 
     # Writes ---------------------------------------------------------------------------------
 
