@@ -46,7 +46,7 @@ class ServiceBench:
     def __init__(self, directory: Path) -> None:
         self.settings = Settings.model_validate(
             {
-                "database": {"url": f"sqlite+aiosqlite:///{directory / 'bot.db'}"},
+                "database": {"url": f"sqlite:///{directory / 'bot.db'}"},
                 "teams": [{"chat_id": GROUP, "name": "bench", "supervisors": [AGENT.id]}],
             }
         )

@@ -26,7 +26,7 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 def _check_config(arguments: argparse.Namespace) -> int:
     settings = _settings(arguments)
-    backend = settings.database.url.split(":", 1)[0]
+    backend = "sqlite" if settings.database.sqlite_url is not None else "postgresql"
     print(
         f"configuration OK: {len(settings.teams)} team(s), {len(settings.resolved_kinds())} "
         f"kinds, database {backend}, telegram mode {settings.telegram.mode}"

@@ -71,7 +71,7 @@ def demo_settings(
             "base_file_url": emulator.base_file_url,
             "mode": "polling",
         },
-        "database": {"url": f"sqlite+aiosqlite:///{data_dir / 'demo.db'}"},
+        "database": {"url": f"sqlite:///{data_dir / 'demo.db'}"},
         "server": {"host": "127.0.0.1", "port": 0},
         "teams": [
             {

@@ -457,13 +457,6 @@ class EvidenceRepository:
         )
         return [_evidence(row) for row in result.mappings()]
 
-    def set_archive(self, evidence_id: int, path: str, sha256: str) -> None:
-        self._connection.execute(
-            update(evidence)
-            .where(evidence.c.id == evidence_id)
-            .values(archive_path=path, sha256=sha256)
-        )
-
 
 def _evidence(row: RowMapping) -> EvidenceItem:
     return EvidenceItem(**{key: row[key] for key in EvidenceItem.__slots__})

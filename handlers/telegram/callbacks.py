@@ -9,6 +9,7 @@ from typing import Final
 
 from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import UserRef
+from bot.domain.dialogue import DialogueInput
 from bot.domain.errors import Conflict, DomainError
 from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
@@ -150,7 +151,7 @@ async def _finish(turn: Turn, press: Press) -> None:
     target = _on_ticket(press)
     session = await _ticket_session(turn, target.ticket_id)
     ticket, _, count = await turn.app.services.queries.card(session.actor, target.ticket_id)
-    await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+    await dialogues.end(turn, DialogueInput.FINISH)
     await turn.answer()
     texts = turn.texts
     await turn.edit(Message(texts("reply.evidence_finished", tag=tag(ticket.number), count=count)))
@@ -174,7 +175,7 @@ async def _transfer_to(turn: Turn, press: Press) -> None:
 async def _cancel_abort(turn: Turn, press: Press) -> None:
     target = _on_ticket(press)
     session = await _ticket_session(turn, target.ticket_id)
-    await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+    await dialogues.end(turn, DialogueInput.KEEP)
     ticket = await turn.app.services.queries.ticket(session.actor, ticket_id=target.ticket_id)
     await turn.answer()
     await turn.edit(Message(turn.texts("reply.cancel_kept", tag=tag(ticket.number))))
@@ -326,8 +327,10 @@ async def _ask_transfer(turn: Turn, target: OnTicket) -> None:
 
 async def _confirm_cancel(turn: Turn, ticket_id: int, stamp: int | None) -> None:
     """A supervisor confirms the cancel they typed; the reason is in their dialogue."""
-    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.CANCEL)
-    if dialogue is None or dialogue.data.get("ticket_id") != ticket_id:
+    dialogue = await turn.app.dialogues.expect(
+        turn.chat_id, turn.person.id, DialogueInput.CONFIRM_CANCEL
+    )
+    if dialogue.data.get("ticket_id") != ticket_id:
         # Presses by others were refused already: this confirmation has lapsed.
         raise DomainError("reply.expired")
     await _ticket_session(turn, ticket_id)

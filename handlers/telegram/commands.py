@@ -31,6 +31,7 @@ from bot.domain.commands import (
     Verdict,
     parse_command,
 )
+from bot.domain.dialogue import DialogueInput, begin
 from bot.domain.errors import UsageError
 from bot.domain.model import Action
 from bot.domain.people import Person
@@ -39,7 +40,6 @@ from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
-from bot.services.dialogues import Dialogue
 from handlers.telegram import dialogues
 from handlers.telegram.adapters import mentioned_people, message_text
 from handlers.telegram.exports import send_export
@@ -142,7 +142,12 @@ async def cancel(turn: Turn, command: Cancel) -> None:
         await turn.app.dialogues.put(
             turn.chat_id,
             turn.person.id,
-            Dialogue("cancel", session.team.id, {"ticket_id": found.id, "reason": command.reason}),
+            begin(
+                DialogueInput.ASK_CANCEL,
+                session.team.id,
+                ticket_id=found.id,
+                reason=command.reason,
+            ),
         )
         texts = turn.texts
         buttons = (
