@@ -15,7 +15,6 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
-    Update,
 )
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
@@ -34,6 +33,7 @@ from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
+from bot.updates import decode_update
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.members import sync_admins
 from handlers.telegram.routes import register
@@ -106,8 +106,9 @@ class TicketBot:
                 )
 
     async def process(self, data: dict[str, Any]) -> None:
-        """Handle one update's JSON (the webhook route and tests call this)."""
-        await self.application.process_update(Update.de_json(data, self.application.bot))
+        """Handle one update's JSON (the webhook route and tests call this); UndecodableUpdate
+        for JSON that is not an update the bot can handle."""
+        await self.application.process_update(decode_update(data, self.application.bot))
 
     async def stop(self) -> None:
         self._stop.set()

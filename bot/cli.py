@@ -10,7 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import (
+    CONFIG_ENV,
+    ConfigError,
+    Settings,
+    config_path,
+    load_settings,
+    runnable_problem,
+)
 from bot.logs import configure_logging
 from storage.database import open_database
 
@@ -25,7 +32,24 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 
 def _check_config(arguments: argparse.Namespace) -> int:
-    settings = _settings(arguments)
+    """OK only for a configuration `run` accepts and that can serve a team."""
+    path = config_path(arguments.config)
+    if path is None:
+        raise ConfigError(
+            f"no configuration file: pass --config FILE or set {CONFIG_ENV}"
+            " (config.example.toml documents every key)"
+        )
+    settings = load_settings(path)
+    problem = runnable_problem(settings, str(path))
+    if problem is not None:
+        raise ConfigError(problem)
+    if not settings.teams:
+        print(
+            f"warning: {path}: no [[teams]] configured: the bot would serve no group"
+            " (add one [[teams]] table per group)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     backend = "sqlite" if settings.database.sqlite_url is not None else "postgresql"
     print(
         f"configuration OK: {len(settings.teams)} team(s), {len(settings.resolved_kinds())} "

@@ -18,12 +18,13 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from bot.domain.durations import BadDuration, parse_duration
+from bot.domain.durations import BadDuration, format_duration, parse_duration
 from bot.domain.model import (
     DEFAULT_KINDS,
     DEFAULT_REMIND_BEFORE,
@@ -129,6 +130,19 @@ class TeamSettings(_Section):
     supervisors: tuple[int, ...] = ()
     admins_are_supervisors: bool = True
 
+    @field_validator("chat_id")
+    @classmethod
+    def _a_group(cls, chat_id: int) -> int:
+        # Telegram's group and supergroup ids are negative; a positive id is a person's.
+        if chat_id >= 0:
+            raise PydanticCustomError(
+                "team_chat",
+                "expected a group's chat id, which is negative (got {chat_id}; the bot's"
+                " setup hint in the group shows it)",
+                {"chat_id": chat_id},
+            )
+        return chat_id
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -147,8 +161,31 @@ class TeamSettings(_Section):
 
 class SlaSettings(_Section):
     reply_within: Duration = DEFAULT_REPLY_WITHIN
-    remind_before: Duration = DEFAULT_REMIND_BEFORE
+    # Checked against reply_within even when left at its default.
+    remind_before: Duration = Field(default=DEFAULT_REMIND_BEFORE, validate_default=True)
     escalate_again_after: Duration | None = None
+
+    @field_validator("remind_before")
+    @classmethod
+    def _before_the_deadline(cls, remind_before: timedelta, info: ValidationInfo) -> timedelta:
+        reply_within = info.data.get("reply_within")
+        if reply_within is not None:
+            _check_reminder("", remind_before, reply_within)
+        return remind_before
+
+
+def _check_reminder(prefix: str, remind_before: timedelta, reply_within: timedelta) -> None:
+    """A reminder as early as the deadline's start (or earlier) would never be sent."""
+    if remind_before >= reply_within:
+        raise PydanticCustomError(
+            "remind_before",
+            "{prefix}expected shorter than reply_within ({reply_within}) (got {remind_before})",
+            {
+                "prefix": prefix,
+                "reply_within": format_duration(reply_within),
+                "remind_before": format_duration(remind_before),
+            },
+        )
 
 
 class SchedulerSettings(_Section):
@@ -227,8 +264,11 @@ class Settings(_Section):
 
     @field_validator("kinds")
     @classmethod
-    def _kind_names(cls, kinds: dict[str, KindSettings]) -> dict[str, KindSettings]:
+    def _kind_names(
+        cls, kinds: dict[str, KindSettings], info: ValidationInfo
+    ) -> dict[str, KindSettings]:
         defaults = {kind.name for kind in DEFAULT_KINDS}
+        sla: SlaSettings | None = info.data.get("sla")
         for name, kind in kinds.items():
             if not is_kind_name(name):
                 raise PydanticCustomError(
@@ -238,6 +278,11 @@ class Settings(_Section):
                 raise PydanticCustomError(
                     "kind_labels", f"{name}: a new kind needs label_zh and label_en"
                 )
+            # Only a reminder the kind sets itself: one inherited from [sla] that does not fit
+            # a shorter deadline of the kind is simply not sent.
+            reply_within = kind.reply_within or (sla.reply_within if sla else None)
+            if kind.remind_before is not None and reply_within is not None:
+                _check_reminder(f"{name}.remind_before: ", kind.remind_before, reply_within)
         return kinds
 
     def resolved_kinds(self) -> dict[str, Kind]:
@@ -266,6 +311,16 @@ class Settings(_Section):
                 default_assignee=override.default_assignee,
             )
         return resolved
+
+
+def runnable_problem(settings: Settings, source: str) -> str | None:
+    """Why `ticketbot run` cannot start with these settings (the one line to print), if so."""
+    if not settings.telegram.token.get_secret_value():
+        return (
+            f"{source}: telegram.token: expected the bot token from @BotFather"
+            " (or set TICKETBOT_TELEGRAM__TOKEN)"
+        )
+    return None
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -337,11 +392,18 @@ def _override_at(where: str, overrides: dict[tuple[str, ...], tuple[str, Any]]) 
     return max(matches)[1] if matches else None
 
 
+def config_path(path: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file to read: the one given, else $TICKETBOT_CONFIG, else none (built-in defaults)."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return path
+
+
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read, override and validate; ConfigError carries the one line to print."""
     environ = os.environ if environ is None else environ
-    if path is None and environ.get(CONFIG_ENV):
-        path = Path(environ[CONFIG_ENV])
+    path = config_path(path, environ)
     source = str(path) if path else "(defaults)"
     tree: dict[str, Any] = {}
     if path is not None:

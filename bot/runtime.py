@@ -7,14 +7,13 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
 from bot.app import TicketBot, build_bot
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, config_path, load_settings, runnable_problem
 from bot.polling import Poller
 from handlers.web import WebServer, build_web_app
 from storage.database import open_database
@@ -35,14 +34,11 @@ def register_commands(add: AddCommand) -> None:
 
 
 def _run_command(arguments: argparse.Namespace) -> int:
-    path: Path | None = getattr(arguments, "config", None)
+    path = config_path(getattr(arguments, "config", None))
     settings = load_settings(path)
-    if not settings.telegram.token.get_secret_value():
-        source = str(path) if path else "(defaults)"
-        raise ConfigError(
-            f"{source}: telegram.token: expected the bot token from @BotFather"
-            " (or set TICKETBOT_TELEGRAM__TOKEN)"
-        )
+    problem = runnable_problem(settings, str(path) if path else "(defaults)")
+    if problem is not None:
+        raise ConfigError(problem)
     if not settings.teams:
         log.warning("no [[teams]] configured: every group will get the setup hint")
     asyncio.run(serve(settings, migrate=not arguments.no_migrate))

@@ -10,6 +10,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from bot.updates import UndecodableUpdate
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH: Final = "/telegram/webhook"
@@ -40,13 +42,23 @@ def build_web_app(
                 return web.Response(status=403, text="forbidden")
             try:
                 data = await request.json()
+            except RecursionError:
+                # Valid JSON, but nested deeper than Python decodes: Telegram would deliver it
+                # again after any answer but 2xx, forever.
+                log.warning("webhook: dropped a body nested too deeply to decode")
+                return web.Response(text="dropped")
             except (json.JSONDecodeError, UnicodeDecodeError):
                 return web.Response(status=400, text="not JSON")
-            if not isinstance(data, dict) or "update_id" not in data:
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
                 return web.Response(status=400, text="not an update")
             # Answered after the update is handled: if we fail, Telegram delivers it again,
             # and processed_updates makes the second delivery harmless.
-            await webhook(data)
+            try:
+                await webhook(data)
+            except UndecodableUpdate as error:
+                log.warning("webhook: dropped update %s: %s", update_id, error.reason)
+                return web.Response(text="dropped")
             return web.Response(text="ok")
 
         app.router.add_post(WEBHOOK_PATH, receive)

@@ -37,7 +37,9 @@ async def bot_process(
     database = tmp_path / "bot.db"
 
     async def start(**options: str) -> BotProcess:
-        port = free_port()
+        # A webhook URL names its port beforehand; otherwise the process binds a free one
+        # itself (a port picked here could be taken by another process before the bot binds it).
+        port = free_port() if options.get("mode") == "webhook" else 0
         config = tmp_path / f"config-{len(started)}.toml"
         config.write_text(config_text(server, core, database, port, **options), encoding="utf-8")
         process = BotProcess(config, tmp_path / "bot.log", port)

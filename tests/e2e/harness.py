@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,16 @@ import aiohttp
 from emulator.core import EmulatorCore
 from emulator.server import RunningServer
 
-#: How long a condition may take to come true in a test with a real process.
+#: How long a condition may go without progress in a test with a real process.
 PATIENCE = 20.0
+#: Bound for starting or stopping the real process. Importing PTB, SQLAlchemy and Alembic and
+#: migrating takes 5 s on an idle machine and several times that with the whole suite beside
+#: it; the wait ends as soon as the process is up (or has exited), so a generous bound costs
+#: nothing when things go well.
+STARTUP = 120.0
+#: Bound for a condition that keeps making progress (e.g. 150 cards at 1/s per chat).
+CEILING = 240.0
+_ANNOUNCED_PORT = re.compile(rb"HTTP server on http://[^:]+:(\d+)")
 
 
 def free_port() -> int:
@@ -27,19 +36,37 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def until(condition: Callable[[], Any], *, what: str = "") -> Any:
-    """Wait for `condition()` to be truthy while the other process works; fail after PATIENCE.
+async def until(
+    condition: Callable[[], Any],
+    *,
+    what: str = "",
+    progress: Callable[[], object] | None = None,
+) -> Any:
+    """Wait for `condition()` to be truthy while the other process works.
 
+    Fails after PATIENCE seconds in which `progress()` (if given) did not change, and in any
+    case after CEILING: a slow machine slows the bot down, it does not stop it, so a wait for
+    many things is bounded by the lack of progress rather than by how long it all takes.
     This polls the emulator's state; it waits for the bot process, never for a deadline.
     """
     loop = asyncio.get_running_loop()
+    ceiling = loop.time() + CEILING
     deadline = loop.time() + PATIENCE
+    seen = progress() if progress is not None else None
     while True:
         value = condition()
         if value:
             return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {PATIENCE}s waiting for {what or condition}")
+        now = loop.time()
+        if progress is not None:
+            current = progress()
+            if current != seen:
+                seen, deadline = current, now + PATIENCE
+        if now > min(deadline, ceiling):
+            raise AssertionError(
+                f"timed out waiting for {what or condition} (no progress for {PATIENCE}s, "
+                f"or longer than {CEILING}s; last progress: {seen!r})"
+            )
         await asyncio.sleep(0.05)
 
 
@@ -102,15 +129,26 @@ lease = "3s"
 
 @dataclass
 class BotProcess:
-    """`python -m bot run --config FILE` as a child process, with its log in a file."""
+    """`python -m bot run --config FILE` as a child process, with its log in a file.
+
+    With `port` 0 (configured as `[server] port = 0`) the process binds a port of its own
+    choosing, read from its log: a port picked beforehand could be taken by another test's
+    process before the bot binds it.
+    """
 
     config: Path
     log: Path
     port: int
     process: asyncio.subprocess.Process | None = None
+    _log_start: int = 0
+    _configured_port: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self._configured_port = self.port
 
     async def start(self) -> None:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("TICKETBOT_")}
+        self._log_start = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -125,7 +163,22 @@ class BotProcess:
             )
         await self.wait_healthy()
 
+    def _announced_port(self) -> int | None:
+        """The port this process (not an earlier one sharing the log) said it listens on."""
+        try:
+            with self.log.open("rb") as log:
+                log.seek(self._log_start)
+                found = _ANNOUNCED_PORT.search(log.read())
+        except FileNotFoundError:
+            return None
+        return int(found.group(1)) if found else None
+
     async def health(self) -> dict[str, Any] | None:
+        if self._configured_port == 0:
+            announced = self._announced_port()
+            if announced is None:
+                return None
+            self.port = announced
         try:
             async with (
                 aiohttp.ClientSession() as session,
@@ -139,7 +192,7 @@ class BotProcess:
 
     async def wait_healthy(self) -> None:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + PATIENCE
+        deadline = loop.time() + STARTUP
         while loop.time() < deadline:
             assert self.process is not None
             if self.process.returncode is not None:
@@ -149,13 +202,13 @@ class BotProcess:
             if await self.health() is not None:
                 return
             await asyncio.sleep(0.1)
-        raise AssertionError(f"the bot did not become healthy:\n{self.tail()}")
+        raise AssertionError(f"the bot did not become healthy in {STARTUP}s:\n{self.tail()}")
 
     async def terminate(self) -> int:
         """SIGTERM, and the exit status once it has drained and stopped."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), timeout=PATIENCE)
+        return await asyncio.wait_for(self.process.wait(), timeout=STARTUP)
 
     async def kill(self) -> None:
         assert self.process is not None

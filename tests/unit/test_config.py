@@ -62,6 +62,11 @@ def check_config(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, l
     return status, capsys.readouterr().err.splitlines()
 
 
+def check_config_argv(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    status = main(["check-config", *argv])
+    return status, capsys.readouterr().err.splitlines()
+
+
 def only_error_line(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     status, lines = check_config(path, capsys)
     assert status == 2
@@ -397,7 +402,11 @@ def test_example_config_validates() -> None:
     assert len(settings.resolved_kinds()) == 8
 
 
-def test_check_config_accepts_the_example(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_config_accepts_the_example(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The token comes from the environment, as the README's "Running it for real" says.
+    monkeypatch.setenv("TICKETBOT_TELEGRAM__TOKEN", TOKEN)
     status = main(["check-config", "--config", str(EXAMPLE)])
     out, err = capsys.readouterr()
     assert status == 0
@@ -410,3 +419,93 @@ def test_load_settings_raises_config_error_carrying_the_line(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as caught:
         load_settings(path, {})
     assert str(caught.value) == f"{path}: foo: unknown key"
+
+
+# --- what `check-config` must not call OK: what `run` refuses, or what cannot work ------------
+
+
+def test_check_config_refuses_the_example_as_shipped_without_a_token(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = only_error_line(EXAMPLE, capsys)
+    assert line == (
+        f"{EXAMPLE}: telegram.token: expected the bot token from @BotFather"
+        " (or set TICKETBOT_TELEGRAM__TOKEN)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("toml", "where", "expected"),
+    [
+        pytest.param(
+            '[[teams]]\nchat_id = 1001\nname = "Shop A"\n',
+            "teams[0].chat_id",
+            "expected a group's chat id, which is negative (got 1001;",
+            id="positive-team-chat-id",
+        ),
+        pytest.param(
+            ONE_TEAM + '[sla]\nreply_within = "4h"\nremind_before = "4h"\n',
+            "sla.remind_before",
+            "expected shorter than reply_within (4h) (got 4h)",
+            id="reminder-not-before-the-deadline",
+        ),
+        pytest.param(
+            ONE_TEAM + '[sla]\nreply_within = "2h"\n',
+            "sla.remind_before",
+            "expected shorter than reply_within (2h) (got 4h)",
+            id="default-reminder-longer-than-the-deadline",
+        ),
+        pytest.param(
+            ONE_TEAM + '[kinds.collab]\nreply_within = "1h"\nremind_before = "90m"\n',
+            "kinds",
+            "collab.remind_before: expected shorter than reply_within (1h) (got 1h30m)",
+            id="kind-reminder-after-its-deadline",
+        ),
+    ],
+)
+def test_check_config_refuses_what_cannot_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, where: str, expected: str
+) -> None:
+    path = write_config(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n' + toml)
+    line = only_error_line(path, capsys)
+    assert line.startswith(f"{path}: {where}: "), line
+    assert expected in line
+
+
+def test_check_config_without_any_file_says_there_is_none(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, lines = check_config_argv([], capsys)
+    assert status == 2
+    assert lines == [
+        "no configuration file: pass --config FILE or set TICKETBOT_CONFIG"
+        " (config.example.toml documents every key)"
+    ]
+
+
+def test_check_config_without_a_team_warns_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n')
+    status, lines = check_config(path, capsys)
+    assert status == 2
+    assert lines == [
+        f"warning: {path}: no [[teams]] configured: the bot would serve no group"
+        " (add one [[teams]] table per group)"
+    ]
+
+
+def test_check_config_accepts_a_working_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n' + ONE_TEAM)
+    status, lines = check_config(path, capsys)
+    assert (status, lines) == (0, [])
+
+
+def test_a_kind_with_a_shorter_deadline_than_the_default_reminder_is_valid(
+    tmp_path: Path,
+) -> None:
+    """The inherited reminder is simply not sent; only a reminder the kind sets is checked."""
+    path = write_config(tmp_path, '[kinds.collab]\nreply_within = "2h"\n')
+    assert load_settings(path, {}).resolved_kinds()["collab"].reply_within == timedelta(hours=2)
