@@ -30,6 +30,7 @@ from bot.rendering.render import name_of, tag
 from bot.services.people import Session
 from bot.services.tickets import Acted
 from handlers.telegram import dialogues
+from handlers.telegram.commands import show_ticket
 from handlers.telegram.turn import Turn, handler
 
 _OUTCOMES: Final = {
@@ -201,19 +202,8 @@ async def _settle_cancel_request(turn: Turn, press: Press) -> None:
 async def _show(turn: Turn, press: Press) -> None:
     target = _on_ticket(press)
     session = await _ticket_session(turn, target.ticket_id)
-    details = await turn.app.services.queries.show(session.actor, ticket_id=target.ticket_id)
     await turn.answer()
-    await turn.reply(
-        turn.app.renderer.details(
-            details.ticket,
-            details.timeline,
-            details.evidence,
-            details.people,
-            turn.texts,
-            session.team.zone,
-            turn.app.clock.now(),
-        )
-    )
+    await show_ticket(turn, session, TicketRef(ticket_id=target.ticket_id))
 
 
 async def _new_kind(turn: Turn, press: Press) -> None:

@@ -40,6 +40,7 @@ from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
+from bot.services.people import Session
 from handlers.telegram import dialogues
 from handlers.telegram.adapters import mentioned_people, message_text
 from handlers.telegram.exports import send_export
@@ -85,9 +86,13 @@ async def ticket(turn: Turn, command: CreateTicket | StartGuidedTicket) -> None:
 
 async def show(turn: Turn, command: ShowTicket) -> None:
     """/show <t> — the ticket, its timeline and evidence."""
-    session = await turn.session()
-    details = await turn.app.services.queries.show(session.actor, number=command.number)
-    assert session.team is not None
+    await show_ticket(turn, await turn.session(), TicketRef(command.number))
+
+
+async def show_ticket(turn: Turn, session: Session, ticket: TicketRef) -> None:
+    """Answer with the ticket, its timeline and evidence (/show, and the Show button)."""
+    queries = turn.app.services.queries
+    details = await queries.show(session.actor, number=ticket.number, ticket_id=ticket.ticket_id)
     await turn.reply(
         turn.app.renderer.details(
             details.ticket,
