@@ -163,7 +163,7 @@ class ExportBench:
         self.directory = directory
         self.settings = Settings.model_validate(
             {
-                "database": {"url": f"sqlite+aiosqlite:///{directory / 'bot.db'}"},
+                "database": {"url": f"sqlite:///{directory / 'bot.db'}"},
                 "teams": [
                     {
                         "chat_id": GROUP,

@@ -27,6 +27,7 @@ import aiosqlite
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.changes import Channel, Origin
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person
 from bot.domain.permissions import Actor
@@ -45,7 +46,7 @@ class ServiceBench:
     def __init__(self, directory: Path) -> None:
         self.settings = Settings.model_validate(
             {
-                "database": {"url": f"sqlite+aiosqlite:///{directory / 'bot.db'}"},
+                "database": {"url": f"sqlite:///{directory / 'bot.db'}"},
                 "teams": [{"chat_id": GROUP, "name": "bench", "supervisors": [AGENT.id]}],
             }
         )
@@ -69,7 +70,8 @@ class ServiceBench:
         command = CreateTicket(
             f"TB{self.next_id}", "aftersale", UserRef(username=ASSIGNEE.username), "bench"
         )
-        result = await self.services.tickets.create(self.actor, command, update_id=self.next_id)
+        origin = Origin(self.actor, Channel.CHAT, self.next_id)
+        result = await self.services.tickets.create(command, origin)
         assert isinstance(result, Created)
 
     async def creates(self, count: int, *, in_flight: int) -> float:

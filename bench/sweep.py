@@ -113,7 +113,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings.model_validate(
             {
-                "database": {"url": f"sqlite+aiosqlite:///{Path(directory) / 'sweep.db'}"},
+                "database": {"url": f"sqlite:///{Path(directory) / 'sweep.db'}"},
                 "teams": [{"chat_id": GROUP, "name": "bench", "supervisors": [1]}],
                 "scheduler": {"batch_size": 200},
             }

@@ -12,6 +12,8 @@ import aiohttp
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     Update,
@@ -23,9 +25,9 @@ from telegram.request import BaseRequest
 from bot.archive import EvidenceArchive
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.commands import COMMAND_NAMES
+from bot.domain.commands import GRAMMAR, CommandSpec
 from bot.domain.durations import format_duration
-from bot.domain.model import Language
+from bot.domain.model import Language, Role
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
 from bot.notifier.plan import Planner
@@ -50,9 +52,16 @@ STUCK_AFTER: Final = timedelta(seconds=30)
 #: stuck (or Telegram unreachable).
 POLL_STUCK_AFTER: Final = timedelta(seconds=LONG_POLL * 4)
 
-#: Commands offered in each kind of chat's menu.
-GROUP_COMMANDS = tuple(name for name in COMMAND_NAMES if name != "start")
-PRIVATE_COMMANDS = COMMAND_NAMES
+#: Each menu scope and the commands of the grammar it offers: in groups, members see theirs
+#: and administrators (who are supervisors with admins_are_supervisors) everything.
+MENUS: Final[tuple[tuple[BotCommandScope, tuple[CommandSpec, ...]], ...]] = (
+    (
+        BotCommandScopeAllGroupChats(),
+        tuple(spec for spec in GRAMMAR if spec.in_groups and Role.MEMBER in spec.roles),
+    ),
+    (BotCommandScopeAllChatAdministrators(), tuple(spec for spec in GRAMMAR if spec.in_groups)),
+    (BotCommandScopeAllPrivateChats(), GRAMMAR),
+)
 
 
 @dataclass
@@ -113,11 +122,8 @@ class TicketBot:
         bot = self.application.bot
         for language in (None, Language.ZH, Language.EN):
             texts = catalogs[language or Language.EN]
-            for scope, names in (
-                (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
-                (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
-            ):
-                commands = [BotCommand(name, str(texts(f"command.{name}"))) for name in names]
+            for scope, specs in MENUS:
+                commands = [BotCommand(spec.name, str(texts(spec.menu_key))) for spec in specs]
                 await bot.set_my_commands(
                     commands, scope=scope, language_code=language.value if language else None
                 )

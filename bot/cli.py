@@ -50,7 +50,7 @@ def _check_config(arguments: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    backend = settings.database.url.split(":", 1)[0]
+    backend = "sqlite" if settings.database.sqlite_url is not None else "postgresql"
     print(
         f"configuration OK: {len(settings.teams)} team(s), {len(settings.resolved_kinds())} "
         f"kinds, database {backend}, telegram mode {settings.telegram.mode}"

@@ -25,9 +25,22 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.domain.durations import BadDuration, format_duration, parse_duration
-from bot.domain.model import DEFAULT_KINDS, EvidenceType, Kind, Language, is_kind_name
+from bot.domain.model import (
+    DEFAULT_KINDS,
+    DEFAULT_REMIND_BEFORE,
+    DEFAULT_REPLY_WITHIN,
+    EvidenceType,
+    Kind,
+    Language,
+    is_kind_name,
+)
 
 ENV_PREFIX: Final = "TICKETBOT_"
+#: An SQLite database's URL, and the older spelling that means the same: the bot runs pysqlite
+#: in its writer thread either way (storage/database.py).
+SQLITE_URL: Final = "sqlite://"
+SQLITE_ALIAS: Final = "sqlite+aiosqlite://"
+POSTGRES_URL: Final = "postgresql+asyncpg://"
 CONFIG_ENV: Final = "TICKETBOT_CONFIG"
 _DURATION_HINT: Final = "a duration like 90s, 30m, 24h, 2d or 1d12h"
 _WEBHOOK_SECRET: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -84,20 +97,26 @@ class TelegramSettings(_Section):
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite+aiosqlite:///ticketbot.db"
+    url: str = "sqlite:///ticketbot.db"
     #: How long SQLite waits for a competing writer before failing (milliseconds).
     busy_timeout_ms: int = Field(default=5000, ge=0)
 
     @field_validator("url")
     @classmethod
     def _supported(cls, url: str) -> str:
-        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        if not url.startswith((SQLITE_URL, SQLITE_ALIAS, POSTGRES_URL)):
             raise PydanticCustomError(
                 "database_url",
-                "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
-                f" (got {url!r})",
+                f"expected sqlite:///FILE or postgresql+asyncpg://USER@HOST/DB (got {url!r})",
             )
         return url
+
+    @property
+    def sqlite_url(self) -> str | None:
+        """The URL pysqlite opens, whichever spelling the SQLite URL has; None for PostgreSQL."""
+        if self.url.startswith(SQLITE_ALIAS):
+            return SQLITE_URL + self.url.removeprefix(SQLITE_ALIAS)
+        return self.url if self.url.startswith(SQLITE_URL) else None
 
 
 class ServerSettings(_Section):
@@ -143,9 +162,9 @@ class TeamSettings(_Section):
 
 
 class SlaSettings(_Section):
-    reply_within: Duration = timedelta(hours=24)
+    reply_within: Duration = DEFAULT_REPLY_WITHIN
     # Checked against reply_within even when left at its default.
-    remind_before: Duration = Field(default=timedelta(hours=4), validate_default=True)
+    remind_before: Duration = Field(default=DEFAULT_REMIND_BEFORE, validate_default=True)
     escalate_again_after: Duration | None = None
 
     @field_validator("remind_before")

@@ -19,11 +19,12 @@ from typing import Any, Final
 from bot.app import TicketBot, build_bot
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.changes import Channel, Origin
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import PersonaSpec, Scenario, demo_scenario
-from bot.emulator.server import RunningServer, start_server
+from emulator.core import EmulatorCore
+from emulator.scenario import PersonaSpec, Scenario, demo_scenario
+from emulator.server import RunningServer, start_server
 from storage.database import open_database
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def demo_settings(
             "base_file_url": emulator.base_file_url,
             "mode": "polling",
         },
-        "database": {"url": f"sqlite+aiosqlite:///{data_dir / 'demo.db'}"},
+        "database": {"url": f"sqlite:///{data_dir / 'demo.db'}"},
         "server": {"host": "127.0.0.1", "port": 0},
         "teams": [
             {
@@ -119,7 +120,7 @@ async def seed(bot: TicketBot, scenario: Scenario) -> int:
         ),
     ]
     for command in samples:
-        await services.tickets.create(agent, command, confirmed=True)
+        await services.tickets.create(command, Origin(agent, Channel.CHAT), confirmed=True)
     return len(samples)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -90,7 +89,7 @@ class Database(Protocol):
 def open_database(
     settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
 ) -> Database:
-    if settings.url.startswith("sqlite"):
+    if settings.sqlite_url is not None:
         return SqliteDatabase(settings, after_commit=after_commit)
     return PostgresDatabase(settings, after_commit=after_commit)
 
@@ -100,7 +99,9 @@ def open_database(
 
 def sqlite_engine(settings: DatabaseSettings) -> Engine:
     """A pysqlite engine with WAL, a busy timeout and foreign keys; transactions explicit."""
-    url = settings.url.replace("sqlite+aiosqlite://", "sqlite://", 1)
+    url = settings.sqlite_url
+    if url is None:
+        raise ValueError(f"not an SQLite URL: {settings.url!r}")
     engine = sqlalchemy.create_engine(
         url,
         # No implicit transactions from the driver: we BEGIN IMMEDIATE ourselves, so a writer
@@ -153,7 +154,6 @@ class SqliteDatabase:
         self._writer_connection: Connection | None = None
         self._queue: list[_Job] = []
         self._flushing: asyncio.Task[None] | None = None
-        self._thread_guard = threading.Lock()
 
     # Writes ---------------------------------------------------------------------------------
 

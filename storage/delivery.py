@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
-from bot.domain.notifications import Notice
+from bot.domain.notices import Notice, NoticePayload, from_json, to_json
 from storage.tables import cards, outbox, upsert
 from storage.types import UtcDateTime
 
@@ -31,6 +31,11 @@ class OutboxRow:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+
+    @property
+    def notice(self) -> NoticePayload:
+        """The payload back in its dataclass (ValueError: a row this version did not write)."""
+        return from_json(self.payload)
 
 
 def _row(row: RowMapping) -> OutboxRow:
@@ -88,7 +93,7 @@ class OutboxRepository:
                 {
                     "team_id": team_id,
                     "destination": notice.destination,
-                    "payload": notice.payload,
+                    "payload": to_json(notice.payload),
                     "status": PENDING,
                     "created_at": now,
                     "available_at": now + notice.delay,

@@ -222,6 +222,12 @@ class TicketRepository:
         result = self._connection.execute(_NEXT_NUMBER, {"team_id": team_id})
         return int(result.scalar_one())
 
+    def open_duplicate(self, team_id: int, order_id: str, kind: str) -> int | None:
+        """The number of an open ticket of the team for this order and kind, if any."""
+        params = {"team_id": team_id, "order_id": order_id, "kind": kind}
+        number = self._connection.execute(pending_duplicate_query(), params).scalar()
+        return None if number is None else int(number)
+
     def creation_context(
         self, team_id: int, order_id: str, kind: str, assignee_username: str | None
     ) -> CreationContext:
@@ -390,6 +396,18 @@ class EventRepository:
                 [self._row(ticket_id, team, event) for ticket_id, team, event in rows],
             )
 
+    def last_at(self, ticket_id: int, event_type: EventType) -> datetime | None:
+        """When an event of this type was last written for the ticket (its newest rows, from
+        ix_ticket_events_ticket_id_id; a ticket has a few hundred events at most)."""
+        result = self._connection.execute(
+            select(events.c.at)
+            .where(events.c.ticket_id == ticket_id, events.c.type == event_type.value)
+            .order_by(events.c.id.desc())
+            .limit(1)
+        )
+        at: datetime | None = result.scalar()
+        return at
+
     def timeline(self, ticket_id: int, *, limit: int = 200) -> list[TimelineEntry]:
         result = self._connection.execute(
             select(events).where(events.c.ticket_id == ticket_id).order_by(events.c.id).limit(limit)
@@ -438,13 +456,6 @@ class EvidenceRepository:
             .order_by(evidence.c.id)
         )
         return [_evidence(row) for row in result.mappings()]
-
-    def set_archive(self, evidence_id: int, path: str, sha256: str) -> None:
-        self._connection.execute(
-            update(evidence)
-            .where(evidence.c.id == evidence_id)
-            .values(archive_path=path, sha256=sha256)
-        )
 
 
 def _evidence(row: RowMapping) -> EvidenceItem:

@@ -11,7 +11,7 @@ from typing import Final
 
 from bot.domain.durations import BadDuration, parse_duration
 from bot.domain.errors import UsageError
-from bot.domain.model import Language, Outcome
+from bot.domain.model import Language, Outcome, Role
 
 #: Longest description or note we accept, so that a ticket card stays one Telegram message.
 MAX_TEXT: Final = 1500
@@ -168,6 +168,12 @@ class Reopen:
 
 
 @dataclass(frozen=True, slots=True)
+class Remind:
+    number: int
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ListMine:
     pass
 
@@ -226,6 +232,7 @@ Command = (
     | Verdict
     | Appeal
     | Reopen
+    | Remind
     | ListMine
     | ListCreated
     | ListPending
@@ -236,30 +243,6 @@ Command = (
     | Help
     | Start
 )
-
-#: Every command of the grammar, in the order /help lists them.
-COMMAND_NAMES: Final = (
-    "ticket",
-    "show",
-    "note",
-    "transfer",
-    "outcome",
-    "evidence",
-    "cancel",
-    "verdict",
-    "appeal",
-    "reopen",
-    "mine",
-    "created",
-    "pending",
-    "order",
-    "stats",
-    "export",
-    "lang",
-    "help",
-    "start",
-)
-
 
 # --- tokens ---------------------------------------------------------------------------------
 
@@ -441,10 +424,11 @@ def parse_command(
     name = name.lower()
     if addressee and bot_username and addressee.lower() != bot_username.lower():
         raise UsageError("help", "other_bot", token=tokens[0].text)
-    if name not in COMMAND_NAMES:
+    spec = COMMANDS.get(name)
+    if spec is None:
         raise UsageError("help", "unknown_command", token=tokens[0].text)
     reader = _Reader(name, message, tokens[1:], kind_aliases or {})
-    return _PARSERS[name](reader, kinds)
+    return spec.parser(reader, kinds)
 
 
 def _ticket(reader: _Reader, kinds: Collection[str]) -> Command:
@@ -533,6 +517,10 @@ def _reopen(reader: _Reader, kinds: Collection[str]) -> Command:
     return Reopen(reader.ticket_number(), reader.optional_text())
 
 
+def _remind(reader: _Reader, kinds: Collection[str]) -> Command:
+    return Remind(reader.ticket_number(), reader.optional_text())
+
+
 def _no_arguments(command: Command) -> _Parser:
     def parse(reader: _Reader, kinds: Collection[str]) -> Command:
         reader.end()
@@ -597,24 +585,70 @@ def _start(reader: _Reader, kinds: Collection[str]) -> Command:
     return Start(token.text if token else None)
 
 
-_PARSERS: Final[dict[str, _Parser]] = {
-    "ticket": _ticket,
-    "show": _show,
-    "note": _note,
-    "transfer": _transfer,
-    "outcome": _outcome,
-    "evidence": _evidence,
-    "cancel": _cancel,
-    "verdict": _verdict,
-    "appeal": _appeal,
-    "reopen": _reopen,
-    "mine": _no_arguments(ListMine()),
-    "created": _no_arguments(ListCreated()),
-    "pending": _pending,
-    "order": _order,
-    "stats": _stats,
-    "export": _export,
-    "lang": _lang,
-    "help": _no_arguments(Help()),
-    "start": _start,
-}
+# --- the grammar ---------------------------------------------------------------------------
+
+_EVERYONE: Final = frozenset({Role.MEMBER, Role.SUPERVISOR})
+_SUPERVISORS: Final = frozenset({Role.SUPERVISOR})
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command of the chat grammar: its parser, what it produces and whom it is offered to.
+
+    The router, the command menus (setMyCommands) and /help are derived from these rows; the
+    texts are `usage.<name>` (help, usage errors) and `command.<name>` (the menu).
+    """
+
+    name: str
+    parser: _Parser
+    #: The command types the parser returns; each must have a handler at the edge.
+    produces: tuple[type[Command], ...]
+    #: Offered in menus to these team roles (anyone may still type it; the rules decide).
+    roles: frozenset[Role] = _EVERYONE
+    #: Offered and listed in groups too (/start belongs to private chats).
+    in_groups: bool = True
+
+    @property
+    def usage_key(self) -> str:
+        return f"usage.{self.name}"
+
+    @property
+    def menu_key(self) -> str:
+        return f"command.{self.name}"
+
+
+def _spec(
+    name: str,
+    parser: _Parser,
+    *produces: type[Command],
+    roles: frozenset[Role] = _EVERYONE,
+    in_groups: bool = True,
+) -> CommandSpec:
+    return CommandSpec(name, parser, produces, roles, in_groups)
+
+
+#: Every command of the grammar, in the order /help lists them.
+GRAMMAR: Final[tuple[CommandSpec, ...]] = (
+    _spec("ticket", _ticket, CreateTicket, StartGuidedTicket),
+    _spec("show", _show, ShowTicket),
+    _spec("note", _note, AddNote),
+    _spec("transfer", _transfer, Transfer),
+    _spec("outcome", _outcome, RecordOutcome),
+    _spec("evidence", _evidence, CollectEvidence),
+    _spec("cancel", _cancel, Cancel),
+    _spec("verdict", _verdict, Verdict, roles=_SUPERVISORS),
+    _spec("appeal", _appeal, Appeal),
+    _spec("reopen", _reopen, Reopen, roles=_SUPERVISORS),
+    _spec("remind", _remind, Remind),
+    _spec("mine", _no_arguments(ListMine()), ListMine),
+    _spec("created", _no_arguments(ListCreated()), ListCreated),
+    _spec("pending", _pending, ListPending, roles=_SUPERVISORS),
+    _spec("order", _order, ByOrder),
+    _spec("stats", _stats, Stats, roles=_SUPERVISORS),
+    _spec("export", _export, Export, roles=_SUPERVISORS),
+    _spec("lang", _lang, SetLanguage),
+    _spec("help", _no_arguments(Help()), Help),
+    _spec("start", _start, Start, in_groups=False),
+)
+COMMANDS: Final[Mapping[str, CommandSpec]] = {spec.name: spec for spec in GRAMMAR}
+COMMAND_NAMES: Final = tuple(COMMANDS)

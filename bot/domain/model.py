@@ -48,6 +48,8 @@ class Action(StrEnum):
     RULE = "rule"
     APPEAL = "appeal"
     REOPEN = "reopen"
+    #: A person nudges the assignee (催办); the scheduler's own reminder is REMIND.
+    NUDGE = "nudge"
     REMIND = "remind"
     ESCALATE = "escalate"
     ESCALATE_AGAIN = "escalate_again"
@@ -83,13 +85,6 @@ class Outcome(StrEnum):
     DONE = "done"
 
 
-OUTCOME_ACTIONS: Final = {
-    Outcome.AGREED: Action.AGREE,
-    Outcome.DISAGREED: Action.DISAGREE,
-    Outcome.DONE: Action.DONE,
-}
-
-
 class EventType(StrEnum):
     CREATED = "created"
     ASSIGNED = "assigned"
@@ -99,6 +94,7 @@ class EventType(StrEnum):
     OUTCOME = "outcome"
     EVIDENCE = "evidence"
     REMINDED = "reminded"
+    NUDGED = "nudged"
     ESCALATED = "escalated"
     CANCEL_REQUESTED = "cancel_requested"
     CANCEL_REJECTED = "cancel_rejected"
@@ -106,28 +102,6 @@ class EventType(StrEnum):
     RULED = "ruled"
     APPEALED = "appealed"
     REOPENED = "reopened"
-
-
-#: The one event each action writes.
-EVENT_OF_ACTION: Final = {
-    Action.ACKNOWLEDGE: EventType.ACKNOWLEDGED,
-    Action.NOTE: EventType.NOTE,
-    Action.TRANSFER: EventType.TRANSFERRED,
-    Action.AGREE: EventType.OUTCOME,
-    Action.DISAGREE: EventType.OUTCOME,
-    Action.DONE: EventType.OUTCOME,
-    Action.ADD_EVIDENCE: EventType.EVIDENCE,
-    Action.REQUEST_CANCEL: EventType.CANCEL_REQUESTED,
-    Action.REJECT_CANCEL: EventType.CANCEL_REJECTED,
-    Action.APPROVE_CANCEL: EventType.CANCELLED,
-    Action.CANCEL: EventType.CANCELLED,
-    Action.RULE: EventType.RULED,
-    Action.APPEAL: EventType.APPEALED,
-    Action.REOPEN: EventType.REOPENED,
-    Action.REMIND: EventType.REMINDED,
-    Action.ESCALATE: EventType.ESCALATED,
-    Action.ESCALATE_AGAIN: EventType.ESCALATED,
-}
 
 
 class EvidenceType(StrEnum):
@@ -164,17 +138,21 @@ class Kind:
     def label(self, language: Language | str) -> str:
         return self.label_zh if language == Language.ZH else self.label_en
 
-    def outcome_action(self, outcome: Outcome, command: str = "outcome") -> Action:
-        """The action an outcome means for this kind; kinds without outcome only take done."""
+    def check_outcome(self, outcome: Outcome, command: str = "outcome") -> None:
+        """Kinds that need the negotiated outcome refuse "done"; the others take only "done"."""
         if self.needs_outcome and outcome is Outcome.DONE:
             raise UsageError(command, "outcome_needs_agreement", kind=self.name)
         if not self.needs_outcome and outcome is not Outcome.DONE:
             raise UsageError(command, "outcome_only_done", kind=self.name)
-        return OUTCOME_ACTIONS[outcome]
+
+
+#: The reply deadline and reminder lead of a kind the config says nothing about ([sla]).
+DEFAULT_REPLY_WITHIN: Final = timedelta(hours=24)
+DEFAULT_REMIND_BEFORE: Final = timedelta(hours=4)
 
 
 def _kind(name: str, zh: str, en: str, *, needs_outcome: bool = False) -> Kind:
-    return Kind(name, zh, en, timedelta(hours=24), timedelta(hours=4), needs_outcome)
+    return Kind(name, zh, en, DEFAULT_REPLY_WITHIN, DEFAULT_REMIND_BEFORE, needs_outcome)
 
 
 #: The eight kinds of PRODUCT.md; config overrides their keys or adds kinds.

@@ -6,38 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from bot.domain.actions import ACTIONS
 from bot.domain.errors import Refused
 from bot.domain.model import Action, Role, TeamAction
 
-_HUMAN_TICKET_ACTIONS: Final = frozenset(Action) - {
-    Action.REMIND,
-    Action.ESCALATE,
-    Action.ESCALATE_AGAIN,
-}
-
-#: role → ticket actions it grants. Holding several roles grants the union.
+#: role → ticket actions it grants, read from each action's `roles`. Several roles: the union.
 TICKET_PERMISSIONS: Final[Mapping[Role, frozenset[Action]]] = {
-    Role.STRANGER: frozenset(),
-    Role.MEMBER: frozenset({Action.NOTE, Action.REQUEST_CANCEL}),
-    Role.CREATOR: frozenset(
-        {Action.NOTE, Action.TRANSFER, Action.ADD_EVIDENCE, Action.REQUEST_CANCEL}
-    ),
-    Role.ASSIGNEE: frozenset(
-        {
-            Action.ACKNOWLEDGE,
-            Action.NOTE,
-            Action.TRANSFER,
-            Action.AGREE,
-            Action.DISAGREE,
-            Action.DONE,
-            Action.ADD_EVIDENCE,
-            Action.REQUEST_CANCEL,
-            Action.APPEAL,
-        }
-    ),
-    # Only supervisors cancel; requesting is pointless for them, so they do not.
-    Role.SUPERVISOR: _HUMAN_TICKET_ACTIONS - {Action.REQUEST_CANCEL},
-    Role.SYSTEM: frozenset({Action.REMIND, Action.ESCALATE, Action.ESCALATE_AGAIN}),
+    role: frozenset(action for action, spec in ACTIONS.items() if role in spec.roles)
+    for role in Role
 }
 
 #: role → team actions it grants.
@@ -56,10 +32,6 @@ class Actor:
     user_id: int | None
     team_id: int
     team_role: Role
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.team_role is Role.SUPERVISOR
 
     @classmethod
     def system(cls, team_id: int) -> Actor:

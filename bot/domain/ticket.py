@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.actions import ACTIONS, CancelRequestRule, DeadlineEffect, Effects, Request
 from bot.domain.deadlines import (
     EscalationPolicy,
     NextAction,
@@ -15,7 +17,7 @@ from bot.domain.deadlines import (
 from bot.domain.errors import Refused, UsageError
 from bot.domain.lifecycle import next_status
 from bot.domain.model import (
-    EVENT_OF_ACTION,
+    FINISHED_STATUSES,
     Action,
     CancelRequest,
     Event,
@@ -27,17 +29,6 @@ from bot.domain.model import (
     TeamAction,
 )
 from bot.domain.permissions import Actor, require, require_team, ticket_roles
-
-#: Actions that carry an outcome, and the outcome they record.
-_OUTCOME_OF: dict[Action, Outcome] = {
-    Action.AGREE: Outcome.AGREED,
-    Action.DISAGREE: Outcome.DISAGREED,
-    Action.DONE: Outcome.DONE,
-}
-_SYSTEM_ACTIONS = frozenset({Action.REMIND, Action.ESCALATE, Action.ESCALATE_AGAIN})
-_NEEDS_TEXT = frozenset(
-    {Action.NOTE, Action.CANCEL, Action.REQUEST_CANCEL, Action.RULE, Action.APPEAL}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +58,21 @@ class Ticket:
     next_action: NextAction | None = None
     version: int = 1
 
+    @property
+    def stamp(self) -> int:
+        """What a button is drawn for: the status, the assignee and the pending cancel request.
+
+        A note, evidence or a reminder leaves it as it was, so a card's buttons keep working;
+        an outcome, a transfer, a cancel or a new cancel request changes it, and a press drawn
+        before them is refused as a conflict.
+        """
+        request = self.cancel_request
+        pending = (
+            f"{request.requested_by}:{request.at.isoformat()}:{request.reason}" if request else ""
+        )
+        drawn_for = f"{self.status.value}:{self.assignee_id}:{pending}"
+        return zlib.crc32(drawn_for.encode())
+
     def roles_of(self, actor: Actor) -> frozenset[Role]:
         return ticket_roles(
             actor, team_id=self.team_id, creator_id=self.creator_id, assignee_id=self.assignee_id
@@ -75,17 +81,19 @@ class Ticket:
     def may(self, actor: Actor, action: Action) -> bool:
         """Whether `actor` could do `action` now (used to offer only useful buttons)."""
         try:
-            self._check(actor, action)
+            self.check(actor, action)
         except Refused:
             return False
         return True
 
-    def _check(self, actor: Actor, action: Action) -> Status:
+    def check(self, actor: Actor, action: Action) -> Status:
+        """The status `action` leads to; Refused with the reason when the actor may not."""
+        spec = ACTIONS[action]
         require(self.roles_of(actor), action)
         after = next_status(self.status, action)
-        if action is Action.REQUEST_CANCEL and self.cancel_request is not None:
+        if spec.cancel_request is CancelRequestRule.NONE_PENDING and self.cancel_request:
             raise Refused("refused.cancel_already_requested")
-        if action in (Action.REJECT_CANCEL, Action.APPROVE_CANCEL) and self.cancel_request is None:
+        if spec.cancel_request is CancelRequestRule.PENDING and self.cancel_request is None:
             raise Refused("refused.no_cancel_request")
         return after
 
@@ -100,75 +108,51 @@ class Ticket:
         text: str | None = None,
         assignee_id: int | None = None,
         payload: dict[str, Any] | None = None,
+        last_done_at: datetime | None = None,
     ) -> Change:
-        """Do `action` as `actor` at `at`; Refused when the role or the status forbids it."""
-        status = self._check(actor, action)
-        event_payload: dict[str, Any] = dict(payload or {})
-        if action in _NEEDS_TEXT and not (text and text.strip()):
+        """Do `action` as `actor` at `at`; Refused when the role or the status forbids it.
+
+        `last_done_at`: when the action was last done to this ticket (for a cooldown).
+        """
+        spec = ACTIONS[action]
+        status = self.check(actor, action)
+        if spec.cooldown is not None and last_done_at is not None:
+            wait = last_done_at + spec.cooldown - at
+            if wait > timedelta(0):
+                raise Refused("refused.cooldown", action=action.value, wait=wait)
+        if spec.needs_text and not (text and text.strip()):
             raise UsageError(action.value, "text_missing")
+        request = Request(actor.user_id, at, kind, text, assignee_id, payload or {})
+        effects = Effects(changes={"status": status}, payload=dict(request.payload))
         if text:
-            event_payload["text"] = text
-        changes: dict[str, Any] = {"status": status}
-        event_type = EVENT_OF_ACTION[action]
-
-        if action in _OUTCOME_OF:
-            if kind.outcome_action(_OUTCOME_OF[action]) is not action:
-                raise Refused("refused.outcome_kind")
-            changes["outcome"] = _OUTCOME_OF[action]
-            event_payload["outcome"] = _OUTCOME_OF[action].value
-        if action is Action.TRANSFER:
-            if assignee_id is None:
-                raise UsageError("transfer", "assignee_missing")
-            if assignee_id == self.assignee_id:
-                raise Refused("refused.same_assignee")
-            changes["assignee_id"] = assignee_id
-            event_payload.update({"from": self.assignee_id, "to": assignee_id})
-            if self.assignee_id is None:
-                event_type = EventType.ASSIGNED
-        if action is Action.REQUEST_CANCEL:
-            assert actor.user_id is not None
-            changes["cancel_request"] = CancelRequest(actor.user_id, text or "", at)
-        if action in (Action.REJECT_CANCEL, Action.APPROVE_CANCEL):
-            assert self.cancel_request is not None
-            changes["cancel_request"] = None
-            event_payload.update(
-                requested_by=self.cancel_request.requested_by,
-                request_reason=self.cancel_request.reason,
-            )
-        if status in (Status.CANCELLED, Status.RESOLVED, Status.CLOSED):
-            changes["cancel_request"] = None
-        if status is Status.RESOLVED:
-            changes["resolved_at"] = at
-        if action is Action.REMIND:
-            changes["reminded"] = True
-        if status is Status.ESCALATED and self.status is not Status.ESCALATED:
-            changes.update(escalation_level=1, escalated_at=at)
-            event_payload.setdefault("level", 1)
-            event_payload["assignee_id"] = self.assignee_id
-            event_payload["due_at"] = self.due_at.isoformat()
-        if action is Action.ESCALATE_AGAIN:
-            changes["escalation_level"] = self.escalation_level + 1
-            event_payload["level"] = self.escalation_level + 1
-            event_payload["assignee_id"] = self.assignee_id
-        if action is Action.REOPEN:
-            fresh = deadline_for(kind, at)
-            changes.update(
-                due_at=fresh.due_at,
-                remind_at=fresh.remind_at,
-                reminded=False,
-                escalation_level=0,
-                escalated_at=None,
-                resolved_at=None,
-                outcome=None,
-                cancel_request=None,
-            )
-            event_payload["due_at"] = fresh.due_at.isoformat()
-        if action not in _SYSTEM_ACTIONS:
-            changes["touched_at"] = at
-
-        after = replace(self, updated_at=at, version=self.version + 1, **changes)
+            effects.payload["text"] = text
+        if spec.outcome is not None:
+            kind.check_outcome(spec.outcome)
+            effects.changes["outcome"] = spec.outcome
+            effects.payload["outcome"] = spec.outcome.value
+        if spec.effect is not None:
+            spec.effect(self, request, effects)
+        self._status_effects(status, at, effects)
+        if spec.deadline is DeadlineEffect.RESTART:
+            _restart_deadline(kind, at, effects)
+        if not spec.system:
+            effects.changes["touched_at"] = at
+        after = replace(self, updated_at=at, version=self.version + 1, **effects.changes)
         after = replace(after, next_action=after.planned_action(policy))
-        return Change(after, Event(event_type, actor.user_id, at, event_payload))
+        event = Event(effects.event or spec.event, actor.user_id, at, effects.payload)
+        return Change(after, event, action)
+
+    def _status_effects(self, status: Status, at: datetime, effects: Effects) -> None:
+        """What reaching `status` means, whichever action reached it."""
+        if status in FINISHED_STATUSES:
+            effects.changes["cancel_request"] = None
+        if status is Status.RESOLVED:
+            effects.changes["resolved_at"] = at
+        if status is Status.ESCALATED and self.status is not Status.ESCALATED:
+            effects.changes.update(escalation_level=1, escalated_at=at)
+            effects.payload.setdefault("level", 1)
+            effects.payload["assignee_id"] = self.assignee_id
+            effects.payload["due_at"] = self.due_at.isoformat()
 
     def planned_action(self, policy: EscalationPolicy) -> NextAction | None:
         return plan_next_action(
@@ -183,12 +167,29 @@ class Ticket:
         )
 
 
+def _restart_deadline(kind: Kind, at: datetime, effects: Effects) -> None:
+    """A fresh deadline and a clean slate, as if the ticket were new (reopen)."""
+    fresh = deadline_for(kind, at)
+    effects.changes.update(
+        due_at=fresh.due_at,
+        remind_at=fresh.remind_at,
+        reminded=False,
+        escalation_level=0,
+        escalated_at=None,
+        resolved_at=None,
+        outcome=None,
+        cancel_request=None,
+    )
+    effects.payload["due_at"] = fresh.due_at.isoformat()
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A ticket after one action, with the one event that records it."""
+    """A ticket after one action, with the one event that records it (no action: created)."""
 
     ticket: Ticket
     event: Event
+    action: Action | None = None
 
 
 def open_ticket(

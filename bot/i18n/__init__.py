@@ -90,6 +90,3 @@ class Catalogs:
 
     def __getitem__(self, language: Language) -> Texts:
         return self._texts[language]
-
-    def keys(self, language: Language) -> set[str]:
-        return set(load_catalog(language))

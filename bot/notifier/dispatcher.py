@@ -35,7 +35,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.clock import Clock
 from bot.config import DispatcherSettings, WebhookTarget
-from bot.domain.notifications import Notice
+from bot.domain.notices import Notice
 from bot.notifier.plan import (
     Delivery,
     Planner,
@@ -262,15 +262,13 @@ class Dispatcher:
         if chat_id <= 0 or group is None:
             log.error("outbox #%s to chat %s refused: %s", row.id, chat_id, error.message)
             return _Outcome(row, dead=f"403 {error.message}")
-        destination, payload = fallback_notice(
-            row, chat_id, delivery.message, self._bot_username(), group
-        )
+        fallback = fallback_notice(row, chat_id, delivery.message, self._bot_username(), group)
         log.info("user %s has not started the bot: outbox #%s goes to the group", chat_id, row.id)
         return _Outcome(
             row,
             dead=f"403 {error.message}; sent to the group instead",
             refused_user=chat_id,
-            fallback=Notice(destination, payload),
+            fallback=fallback,
         )
 
     def _retry(self, row: OutboxRow, error: str) -> _Outcome:

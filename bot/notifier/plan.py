@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.notifications import chat_destination
+from bot.domain.notices import (
+    AlbumAck,
+    CardNotice,
+    DmFallback,
+    EventNotice,
+    Notice,
+    NoticePayload,
+    WebhookNotice,
+    chat_destination,
+    chat_of,
+)
 from bot.domain.people import Person, Team
 from bot.domain.ticket import Ticket
 from bot.i18n import Catalogs, Markup, Texts
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
-from bot.rendering.render import Renderer, language_of, mention, tag
+from bot.rendering.notices import render_notice
+from bot.rendering.render import Renderer, language_of, mention, name_of, tag
 from bot.services.directory import Directory
 from storage.delivery import OutboxRow
 from storage.transaction import Transaction
@@ -65,27 +76,33 @@ class _Facts:
     albums: dict[str, int] = field(default_factory=dict)
 
 
-def _user_ids(payload: Mapping[str, Any]) -> Iterable[int]:
-    ticket = payload.get("ticket") or {}
-    event = payload.get("event") or {}
-    details = event.get("payload") or {}
-    for value in (
-        ticket.get("creator_id"),
-        ticket.get("assignee_id"),
-        event.get("actor_id"),
-        details.get("from"),
-        details.get("to"),
-        details.get("requested_by"),
-        details.get("assignee_id"),
-        payload.get("user_id"),
-    ):
-        if isinstance(value, int):
-            yield value
+def _user_ids(notice: NoticePayload) -> Iterable[int]:
+    """Everyone a notice names, so their names are read with the batch."""
+    if isinstance(notice, EventNotice):
+        details = notice.event.payload
+        candidates: tuple[object, ...] = (
+            notice.ticket.creator_id,
+            notice.ticket.assignee_id,
+            notice.event.actor_id,
+            details.get("from"),
+            details.get("to"),
+            details.get("requested_by"),
+            details.get("assignee_id"),
+        )
+    elif isinstance(notice, AlbumAck | DmFallback):
+        candidates = (notice.user_id,)
+    elif isinstance(notice, CardNotice):
+        candidates = (notice.actor_id,)
+    else:
+        candidates = ()
+    return (value for value in candidates if isinstance(value, int))
 
 
-def chat_of(destination: str) -> int | None:
-    kind, _, target = destination.partition(":")
-    return int(target) if kind == "chat" else None
+def _ticket_id(notice: NoticePayload) -> int | None:
+    """The ticket whose current state the message shows (cards, receipts, fallbacks)."""
+    if isinstance(notice, CardNotice | AlbumAck | DmFallback):
+        return notice.ticket_id
+    return None
 
 
 class Planner:
@@ -106,15 +123,13 @@ class Planner:
                 facts.admins[team_id] = tx.people.admins(team_id)
         user_ids: set[int] = set()
         for row in rows:
-            user_ids.update(_user_ids(row.payload))
+            notice = row.notice
+            user_ids.update(_user_ids(notice))
             chat_id = chat_of(row.destination)
             if chat_id is not None and chat_id > 0:
                 user_ids.add(chat_id)
-            template = row.payload.get("template")
-            if template in ("card", "album_ack") or (
-                template == "dm_fallback" and row.payload.get("ticket_id")
-            ):
-                ticket_id = int(row.payload["ticket_id"])
+            ticket_id = _ticket_id(notice)
+            if ticket_id:
                 ticket = tx.tickets.by_id(ticket_id)
                 if ticket is not None:
                     facts.tickets[ticket_id] = ticket
@@ -126,8 +141,8 @@ class Planner:
                         message_id = tx.cards.message_id(ticket_id, chat_id)
                         if message_id is not None:
                             facts.cards[(ticket_id, chat_id)] = message_id
-            if template == "album_ack":
-                group = str(row.payload.get("media_group_id"))
+            if isinstance(notice, AlbumAck):
+                group = str(notice.media_group_id)
                 facts.albums[group] = len(tx.evidence.of_media_group(group))
         for admins in facts.admins.values():
             user_ids.update(admins)
@@ -151,10 +166,9 @@ class Planner:
         return [self._plan(row, facts, now) for row in rows]
 
     def _plan(self, row: OutboxRow, facts: _Facts, now: datetime) -> Delivery:
-        payload = row.payload
-        template = str(payload.get("template"))
-        if template == "webhook":
-            return WebhookDelivery(row, row.destination.partition(":")[2], dict(payload["body"]))
+        notice = row.notice
+        if isinstance(notice, WebhookNotice):
+            return WebhookDelivery(row, row.destination.partition(":")[2], dict(notice.body))
         chat_id = chat_of(row.destination)
         team = facts.teams.get(row.team_id or -1)
         if chat_id is None or team is None:
@@ -162,36 +176,43 @@ class Planner:
         texts = self._texts(team, chat_id, facts.people)
         zone = team.zone
         fallback = team.id if chat_id > 0 else None
-        if template == "card":
-            ticket = facts.tickets.get(int(payload["ticket_id"]))
+        if isinstance(notice, CardNotice):
+            ticket = facts.tickets.get(notice.ticket_id)
             if ticket is None or ticket.id is None:
                 return Skipped(row, "ticket no longer exists")
             message = self._renderer.card(
                 ticket, chat_id, facts.people, texts, zone, now, facts.evidence.get(ticket.id, 0)
             )
+            if notice.resend:
+                nudge = texts(
+                    "notice.nudged" if notice.text else "notice.nudged_plain",
+                    who=name_of(facts.people, notice.actor_id, texts),
+                    text=notice.text or "",
+                )
+                message = replace(message, text=Markup(f"{nudge}\n\n{message.text}"))
             return TelegramDelivery(
                 row,
                 chat_id,
                 message,
-                edit_message_id=facts.cards.get((ticket.id, chat_id)),
+                edit_message_id=None if notice.resend else facts.cards.get((ticket.id, chat_id)),
                 card_ticket_id=ticket.id,
                 fallback_team_id=fallback,
             )
-        if template == "album_ack":
-            ticket = facts.tickets.get(int(payload["ticket_id"]))
+        if isinstance(notice, AlbumAck):
+            ticket = facts.tickets.get(notice.ticket_id)
             if ticket is None:
                 return Skipped(row, "ticket no longer exists")
-            count = facts.albums.get(str(payload.get("media_group_id")), 0)
+            count = facts.albums.get(str(notice.media_group_id), 0)
             text = texts("notice.album_ack", count=count, tag=tag(ticket.number))
             # Like a single file's receipt, it offers Finish: the evidence step stays open.
             finish = Button(texts("button.finish"), encode(Verb.FINISH, ticket.id))
             return TelegramDelivery(row, chat_id, Message(text, ((finish,),)))
-        if template == "dm_fallback":
-            message = self._fallback(payload, facts, texts, zone, now)
+        if isinstance(notice, DmFallback):
+            message = self._fallback(notice, facts, texts, zone, now)
             return TelegramDelivery(row, chat_id, message)
-        message = self._renderer.notice(
-            template,
-            payload,
+        message = render_notice(
+            self._renderer,
+            notice,
             facts.people,
             texts,
             zone,
@@ -201,43 +222,36 @@ class Planner:
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
 
     def _fallback(
-        self, payload: Mapping[str, Any], facts: _Facts, texts: Texts, zone: ZoneInfo, now: datetime
+        self, notice: DmFallback, facts: _Facts, texts: Texts, zone: ZoneInfo, now: datetime
     ) -> Message:
         """The group message for a user the bot cannot write to: a mention, what it was about
         (in the group's language), and a button that opens the bot (its /start then delivers
         their pending cards in private)."""
-        user_id = int(payload["user_id"])
-        number = payload.get("number")
-        ticket = facts.tickets.get(int(payload.get("ticket_id") or 0))
+        number = notice.number
+        ticket = facts.tickets.get(notice.ticket_id or 0)
         if number is None and ticket is not None:
             number = ticket.number
         text = texts(
             "notice.dm_fallback",
-            user=mention(facts.people, user_id, texts),
-            tag=tag(int(number)) if number else Markup(""),
+            user=mention(facts.people, notice.user_id, texts),
+            tag=tag(number) if number else Markup(""),
         )
         if ticket is not None:
             summary = self._renderer.summary(ticket, facts.people, texts, zone, now)
             text = Markup(f"{text}\n\n{summary}")
-        elif payload.get("text"):
-            text = Markup(f"{text}\n\n{payload['text']}")
-        url = f"https://t.me/{payload['bot_username']}?start=cards"
+        elif notice.text:
+            text = Markup(f"{text}\n\n{notice.text}")
+        url = f"https://t.me/{notice.bot_username}?start=cards"
         return Message(text, ((Button(texts("button.open_bot"), url=url),),))
 
 
 def fallback_notice(
     row: OutboxRow, user_id: int, message: Message, bot_username: str, group_chat_id: int
-) -> tuple[str, dict[str, Any]]:
-    """The outbox row (destination, payload) that takes a refused DM to the team's group."""
-    number = None
-    ticket = row.payload.get("ticket")
-    if isinstance(ticket, Mapping):
-        number = ticket.get("number")
-    return chat_destination(group_chat_id), {
-        "template": "dm_fallback",
-        "user_id": user_id,
-        "number": number,
-        "ticket_id": row.payload.get("ticket_id"),
-        "text": message.text,
-        "bot_username": bot_username,
-    }
+) -> Notice:
+    """The outbox row that takes a refused DM to the team's group."""
+    notice = row.notice
+    number = notice.ticket.number if isinstance(notice, EventNotice) else None
+    return Notice(
+        chat_destination(group_chat_id),
+        DmFallback(user_id, number, _ticket_id(notice), message.text, bot_username),
+    )

@@ -24,26 +24,3 @@ class Message:
     #: Ask the user to answer by replying (works with privacy mode on in groups).
     force_reply: bool = False
     placeholder: str | None = None
-
-    def to_bot_api(self) -> dict[str, object]:
-        """The sendMessage/editMessageText parameters (text, parse_mode, reply_markup)."""
-        params: dict[str, object] = {"text": self.text, "parse_mode": "HTML"}
-        params["link_preview_options"] = {"is_disabled": True}
-        if self.buttons:
-            params["reply_markup"] = {
-                "inline_keyboard": [
-                    [
-                        {"text": b.text, "url": b.url}
-                        if b.url
-                        else {"text": b.text, "callback_data": b.callback_data}
-                        for b in row
-                    ]
-                    for row in self.buttons
-                ]
-            }
-        elif self.force_reply:
-            markup: dict[str, object] = {"force_reply": True, "selective": True}
-            if self.placeholder:
-                markup["input_field_placeholder"] = self.placeholder[:64]
-            params["reply_markup"] = markup
-        return params

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from bot.domain.commands import COMMAND_NAMES
+from bot.domain.commands import GRAMMAR
 from bot.domain.errors import DomainError, UsageError
 from bot.domain.model import (
     Action,
@@ -141,19 +141,19 @@ class Renderer:
         assert ticket.id is not None
         kind = self._kinds.get(ticket.kind)
         viewer = Actor(viewer_id, ticket.team_id, Role.MEMBER)
-        ticket_id, version = ticket.id, ticket.version
+        ticket_id, stamp = ticket.id, ticket.stamp
         rows: list[tuple[Button, ...]] = []
         if ticket.may(viewer, Action.ACKNOWLEDGE):
             rows.append((Button(texts("button.acknowledge"), encode(Verb.ACKNOWLEDGE, ticket_id)),))
         if kind is not None and kind.needs_outcome and ticket.may(viewer, Action.AGREE):
             rows.append(
                 (
-                    Button(texts("button.agreed"), encode(Verb.AGREE, ticket_id, version)),
-                    Button(texts("button.disagreed"), encode(Verb.DISAGREE, ticket_id, version)),
+                    Button(texts("button.agreed"), encode(Verb.AGREE, ticket_id, stamp)),
+                    Button(texts("button.disagreed"), encode(Verb.DISAGREE, ticket_id, stamp)),
                 )
             )
         elif ticket.may(viewer, Action.DONE):
-            rows.append((Button(texts("button.done"), encode(Verb.DONE, ticket_id, version)),))
+            rows.append((Button(texts("button.done"), encode(Verb.DONE, ticket_id, stamp)),))
         extra: list[Button] = []
         if ticket.may(viewer, Action.ADD_EVIDENCE):
             extra.append(Button(texts("button.evidence"), encode(Verb.EVIDENCE, ticket_id)))
@@ -308,6 +308,8 @@ class Renderer:
             params["action"] = texts(f"action.{params['action']}")
         if isinstance(params.get("status"), str):
             params["status"] = texts(f"status.{params['status']}")
+        if isinstance(params.get("wait"), timedelta):
+            params["wait"] = texts.span(params["wait"])
         if params.get("number") is None and number is not None:
             params["number"] = number
         if params.get("number") is not None:
@@ -327,91 +329,14 @@ class Renderer:
             text = Markup(f"{text}\n{texts('usage.line', usage=texts(usage))}")
         return Message(text)
 
-    # --- notices (outbox) --------------------------------------------------------------------
-
-    def notice(
-        self,
-        template: str,
-        payload: Mapping[str, Any],
-        people: Mapping[int, Person],
-        texts: Texts,
-        zone: ZoneInfo,
-        supervisors: Iterable[int],
-        now: datetime,
-    ) -> Message:
-        """A notice about one event, from the snapshot the outbox row carries."""
-        ticket: Mapping[str, Any] = payload["ticket"]
-        event: Mapping[str, Any] = payload["event"]
-        details: Mapping[str, Any] = event.get("payload") or {}
-        due_at = datetime.fromisoformat(details.get("due_at") or ticket["due_at"])
-        params: dict[str, Any] = {
-            "tag": tag(ticket["number"]),
-            "kind": self.kind_label(ticket["kind"], texts),
-            "order": Markup(f"<code>{escape(ticket['order_id'])}</code>"),
-            "who": name_of(people, event.get("actor_id"), texts),
-            "creator": name_of(people, ticket["creator_id"], texts),
-            "assignee": name_of(people, ticket["assignee_id"], texts),
-            "text": details.get("text") or "",
-            "due": texts.moment(due_at, zone),
-            "left": texts.span(max(due_at - now, timedelta(0))),
-            "supervisors": supervisors_line(supervisors, people, texts),
-        }
-        buttons: Keyboard = ()
-        key = f"notice.{template}"
-        if template == "escalated":
-            if event["type"] == EventType.OUTCOME.value:
-                key = "notice.escalated_disagreed"
-            elif int(details.get("level", 1)) > 1:
-                key = "notice.escalated_again"
-            else:
-                key = "notice.escalated_timeout"
-            failed = details.get("assignee_id", ticket["assignee_id"])
-            params["assignee"] = (
-                mention(people, failed, texts) if failed else texts("person.nobody")
-            )
-        elif template == "resolved":
-            params["outcome"] = texts(f"outcome.{details.get('outcome', 'done')}")
-        elif template == "transferred":
-            params["from"] = name_of(people, details.get("from"), texts)
-            params["to"] = mention(people, details["to"], texts) if details.get("to") else ""
-        elif template == "cancel_requested":
-            ticket_id = ticket["ticket_id"]
-            buttons = (
-                (
-                    Button(texts("button.approve_cancel"), encode(Verb.APPROVE_CANCEL, ticket_id)),
-                    Button(texts("button.reject_cancel"), encode(Verb.REJECT_CANCEL, ticket_id)),
-                ),
-            )
-        elif template == "cancelled" and details.get("request_reason"):
-            params["text"] = details["request_reason"]
-        text = texts(key, **params)
-        if params["text"] and template in _NOTICES_WITH_TEXT:
-            text = Markup(f"{text}\n{texts('notice.quote', text=params['text'])}")
-        return Message(text, buttons)
-
     def help(self, texts: Texts, *, private: bool) -> Message:
         lines = [texts("help.heading")]
-        lines.extend(texts(f"usage.{name}") for name in COMMAND_NAMES if name != "start")
+        lines.extend(texts(spec.usage_key) for spec in GRAMMAR if spec.in_groups)
         lines.append(texts("help.footer_private" if private else "help.footer_group"))
         return Message("\n".join(lines))
 
 
 _TEXT_IN_LINE: Final = frozenset({EventType.CREATED})
-#: Notices that quote the text of their event (note, reason, ruling) under the headline.
-_NOTICES_WITH_TEXT: Final = frozenset(
-    {
-        "note",
-        "transferred",
-        "resolved",
-        "escalated",
-        "cancel_requested",
-        "cancel_rejected",
-        "cancelled",
-        "ruled",
-        "appealed",
-        "reopened",
-    }
-)
 
 
 def _by_count(counts: Mapping[Any, int]) -> list[tuple[Any, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.changes import TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.errors import NotFound, UsageError
 from bot.domain.permissions import Actor
@@ -9,9 +10,9 @@ from bot.domain.ticket import Ticket
 from storage.transaction import Transaction
 
 
-def load_ticket(
-    tx: Transaction, actor: Actor, *, number: int | None = None, ticket_id: int | None = None
-) -> Ticket:
+def load_ticket(tx: Transaction, actor: Actor, ref: TicketRef) -> Ticket:
+    """The ticket `ref` names in the actor's team; NotFound for any other team's."""
+    number, ticket_id = ref.number, ref.ticket_id
     if ticket_id is not None:
         ticket = tx.tickets.by_id(ticket_id)
     elif number is not None:

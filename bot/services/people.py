@@ -177,9 +177,6 @@ class PeopleService:
 
         return await self._db.transact(body)
 
-    async def dm_refused(self, user_id: int) -> None:
-        await self._db.transact(lambda tx: tx.people.set_dm_open(user_id, False))
-
     async def sync_admins(self, team_id: int, admins: Sequence[Person]) -> None:
         """Mirror the group's administrators (they supervise when admins_are_supervisors)."""
         now = self._clock.now()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.domain.changes import TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.errors import NotFound
 from bot.domain.model import Kind, TeamAction
@@ -21,7 +22,6 @@ from storage.tickets import (
     TicketRepository,
     TicketStats,
     TimelineEntry,
-    pending_duplicate_query,
     ticket_from_row,
 )
 from storage.transaction import Transaction
@@ -61,9 +61,7 @@ class QueryService:
         self, actor: Actor, *, number: int | None = None, ticket_id: int | None = None
     ) -> Ticket:
         require_team(actor, TeamAction.VIEW)
-        return await self._db.read(
-            lambda tx: load_ticket(tx, actor, number=number, ticket_id=ticket_id)
-        )
+        return await self._db.read(lambda tx: load_ticket(tx, actor, TicketRef(number, ticket_id)))
 
     async def show(
         self, actor: Actor, *, number: int | None = None, ticket_id: int | None = None
@@ -71,7 +69,7 @@ class QueryService:
         require_team(actor, TeamAction.VIEW)
 
         def body(tx: Transaction) -> TicketDetails:
-            ticket = load_ticket(tx, actor, number=number, ticket_id=ticket_id)
+            ticket = load_ticket(tx, actor, TicketRef(number, ticket_id))
             assert ticket.id is not None
             timeline = tx.events.timeline(ticket.id)
             ids = {ticket.creator_id}
@@ -98,9 +96,8 @@ class QueryService:
     async def open_duplicate(self, actor: Actor, order_id: str, kind: str) -> int | None:
         """The number of an open ticket of the team for this order and kind, if any."""
         require_team(actor, TeamAction.VIEW)
-        params = {"team_id": actor.team_id, "order_id": order_id, "kind": kind}
         return await self._db.read(
-            lambda tx: tx.connection.execute(pending_duplicate_query(), params).scalar()
+            lambda tx: tx.tickets.open_duplicate(actor.team_id, order_id, kind)
         )
 
     async def card(self, actor: Actor, ticket_id: int) -> tuple[Ticket, dict[int, Person], int]:
@@ -108,7 +105,7 @@ class QueryService:
         require_team(actor, TeamAction.VIEW)
 
         def body(tx: Transaction) -> tuple[Ticket, dict[int, Person], int]:
-            ticket = load_ticket(tx, actor, ticket_id=ticket_id)
+            ticket = load_ticket(tx, actor, TicketRef(ticket_id=ticket_id))
             ids = {ticket.creator_id} | ({ticket.assignee_id} if ticket.assignee_id else set())
             if ticket.cancel_request is not None:
                 ids.add(ticket.cancel_request.requested_by)

@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.clock import Clock
+from bot.domain.actions import ACTIONS, OUTCOME_ACTIONS
+from bot.domain.changes import ChangeTicket, Origin, TicketRef
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.deadlines import action_due
 from bot.domain.errors import Conflict, NotFound, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
-from bot.domain.notifications import Notice, chat_destination, notices_for
-from bot.domain.permissions import Actor
+from bot.domain.notices import AlbumAck, Notice, chat_destination
+from bot.domain.notifications import notices_for
 from bot.domain.ticket import Change, Ticket, open_ticket
 from bot.services.directory import Directory
 from bot.services.lookups import load_ticket, member_id
@@ -99,17 +101,12 @@ class TicketService:
     # --- create ----------------------------------------------------------------------------
 
     async def create(
-        self,
-        actor: Actor,
-        command: CreateTicket,
-        *,
-        confirmed: bool = False,
-        update_id: int | None = None,
-        in_group: bool = True,
+        self, command: CreateTicket, origin: Origin, *, confirmed: bool = False
     ) -> Created | DuplicateFound:
         """Open a ticket; DuplicateFound (nothing written) when one is open for the same order
         and kind and the caller has not confirmed."""
         directory = self._directory
+        actor = origin.actor
         kind = directory.kind(command.kind) if command.kind else directory.default_kind()
         assignee = command.assignee or _default_assignee(kind)
         now = self._clock.now()
@@ -127,8 +124,7 @@ class TicketService:
                 assignee_id = member_id(tx, team_id, assignee)
             elif assignee is not None and assignee_id is None:
                 raise NotFound("notfound.member", username=assignee.username)
-            if update_id is not None:
-                tx.processed.claim(update_id, now)
+            _claim(tx, origin, now)
             change = open_ticket(
                 actor,
                 number=tx.tickets.next_number(team_id),
@@ -141,7 +137,9 @@ class TicketService:
             )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
-            notices = notices_for(Change(ticket, change.event), audience, seen_in_group=in_group)
+            notices = notices_for(
+                replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
+            )
             tx.outbox.add(team_id, notices, now)
             return Created(ticket)
 
@@ -149,75 +147,42 @@ class TicketService:
 
     # --- act on a ticket -------------------------------------------------------------------
 
-    async def act(
-        self,
-        actor: Actor,
-        action: Action,
-        *,
-        number: int | None = None,
-        ticket_id: int | None = None,
-        text: str | None = None,
-        assignee: UserRef | None = None,
-        expected_version: int | None = None,
-        update_id: int | None = None,
-        in_group: bool = False,
-    ) -> Acted:
-        """Do one action on one ticket of the actor's team, as one transaction.
-
-        `in_group`: the action was taken in the team's group, which then needs no notice of it.
-        """
+    async def execute(self, command: ChangeTicket, origin: Origin) -> Acted:
+        """Do one action on one ticket of the actor's team, as one transaction: the change,
+        its event, its notices and the origin's update id commit together."""
         now = self._clock.now()
+        actor = origin.actor
 
         def body(tx: Transaction) -> Acted:
-            ticket = load_ticket(tx, actor, number=number, ticket_id=ticket_id)
-            if expected_version is not None and ticket.version != expected_version:
+            ticket = load_ticket(tx, actor, command.ticket)
+            seen = command.ticket.seen
+            if seen is not None and ticket.stamp != seen:
+                # Something that matters happened since the button was drawn.
                 raise Conflict(number=ticket.number)
-            assignee_id = member_id(tx, actor.team_id, assignee) if assignee else None
+            kind = self.kind_of(ticket)
+            action = command.action
+            if isinstance(action, Outcome):
+                kind.check_outcome(action)
+                action = OUTCOME_ACTIONS[action]
+            assignee = command.assignee
+            spec = ACTIONS[action]
+            # Only an action with a cooldown needs to know when it was last done.
+            last_done_at = tx.events.last_at(ticket.id or 0, spec.event) if spec.cooldown else None
             change = ticket.apply(
                 actor,
                 action,
                 at=now,
-                kind=self.kind_of(ticket),
+                kind=kind,
                 policy=self._directory.policy,
-                text=text,
-                assignee_id=assignee_id,
+                text=command.text,
+                assignee_id=member_id(tx, actor.team_id, assignee) if assignee else None,
+                last_done_at=last_done_at,
             )
-            if update_id is not None:
-                tx.processed.claim(update_id, now)
-            self._write(tx, ticket, change, now, seen_in_group=in_group)
+            _claim(tx, origin, now)
+            self._write(tx, ticket, change, now, seen_in_group=origin.in_group)
             return Acted(ticket, change.ticket, change.event)
 
         return await self._db.transact(body)
-
-    async def record_outcome(
-        self,
-        actor: Actor,
-        outcome: Outcome,
-        *,
-        number: int | None = None,
-        ticket_id: int | None = None,
-        note: str | None = None,
-        expected_version: int | None = None,
-        update_id: int | None = None,
-        in_group: bool = False,
-    ) -> Acted:
-        """agreed → resolved, disagreed → escalated, done (kinds without outcome) → resolved.
-
-        `expected_version` is the version a button was shown with; by default the current one.
-        """
-        ticket = await self._db.read(
-            lambda tx: load_ticket(tx, actor, number=number, ticket_id=ticket_id)
-        )
-        action = self.kind_of(ticket).outcome_action(outcome)
-        return await self.act(
-            actor,
-            action,
-            ticket_id=ticket.id,
-            text=note,
-            expected_version=ticket.version if expected_version is None else expected_version,
-            update_id=update_id,
-            in_group=in_group,
-        )
 
     def _write(
         self,
@@ -239,19 +204,18 @@ class TicketService:
 
     async def attach_evidence(
         self,
-        actor: Actor,
         file: EvidenceFile,
+        ticket: TicketRef,
+        origin: Origin,
         *,
-        number: int | None = None,
-        ticket_id: int | None = None,
         reply_chat_id: int | None = None,
-        update_id: int | None = None,
     ) -> Attached:
         """Attach one file; limits from [evidence]; a file already attached is not added twice.
 
         With [evidence] archive_dir set, the file is downloaded first (outside any
         transaction) and its path and sha256 are stored with the row.
         """
+        actor = origin.actor
         limits = self._directory.settings.evidence
         if file.type not in limits.allowed:
             raise UsageError("evidence", "evidence_type", type=file.type.value)
@@ -259,21 +223,21 @@ class TicketService:
             raise UsageError("evidence", "evidence_too_big", size=file.size, limit=limits.max_bytes)
 
         def check(tx: Transaction) -> Attached | Ticket:
-            ticket = load_ticket(tx, actor, number=number, ticket_id=ticket_id)
-            assert ticket.id is not None
-            if tx.evidence.exists(ticket.id, file.file_unique_id):
-                return Attached(ticket, tx.evidence.count(ticket.id), True, False)
-            if tx.evidence.count(ticket.id) >= limits.max_files_per_ticket:
+            found = load_ticket(tx, actor, ticket)
+            assert found.id is not None
+            if tx.evidence.exists(found.id, file.file_unique_id):
+                return Attached(found, tx.evidence.count(found.id), True, False)
+            if tx.evidence.count(found.id) >= limits.max_files_per_ticket:
                 raise UsageError("evidence", "evidence_too_many", limit=limits.max_files_per_ticket)
             # Refuse before downloading anything the ticket would not accept.
-            ticket.apply(
+            found.apply(
                 actor,
                 Action.ADD_EVIDENCE,
                 at=self._clock.now(),
-                kind=self.kind_of(ticket),
+                kind=self.kind_of(found),
                 policy=self._directory.policy,
             )
-            return ticket
+            return found
 
         checked = await self._db.read(check)
         if isinstance(checked, Attached):
@@ -284,7 +248,7 @@ class TicketService:
         now = self._clock.now()
 
         def body(tx: Transaction) -> Attached:
-            ticket = load_ticket(tx, actor, ticket_id=checked.id)
+            ticket = load_ticket(tx, actor, TicketRef(ticket_id=checked.id))
             assert ticket.id is not None
             if tx.evidence.exists(ticket.id, file.file_unique_id):
                 return Attached(ticket, tx.evidence.count(ticket.id), True, False)
@@ -299,8 +263,7 @@ class TicketService:
             album_started = bool(file.media_group_id) and not tx.evidence.of_media_group(
                 file.media_group_id or ""
             )
-            if update_id is not None:
-                tx.processed.claim(update_id, now)
+            _claim(tx, origin, now)
             tx.evidence.add(
                 {
                     "ticket_id": ticket.id,
@@ -323,12 +286,7 @@ class TicketService:
             if album_started and reply_chat_id is not None:
                 album_ack = Notice(
                     chat_destination(reply_chat_id),
-                    {
-                        "template": "album_ack",
-                        "ticket_id": ticket.id,
-                        "media_group_id": file.media_group_id,
-                        "user_id": actor.user_id,
-                    },
+                    AlbumAck(ticket.id, file.media_group_id, actor.user_id),
                     delay=ALBUM_SETTLE,
                 )
                 tx.outbox.add(ticket.team_id, [album_ack], now)
@@ -354,7 +312,7 @@ class TicketService:
                 assert ticket.next_action is not None
                 action = action_due(ticket.next_action, ticket.due_at, now)
                 change = ticket.apply(
-                    Actor.system(ticket.team_id),
+                    Origin.scheduler(ticket.team_id).actor,
                     action,
                     at=now,
                     kind=self.kind_of(ticket),
@@ -376,3 +334,9 @@ def _default_assignee(kind: Kind) -> UserRef | None:
     if isinstance(kind.default_assignee, int):
         return UserRef(user_id=kind.default_assignee)
     return UserRef(username=kind.default_assignee.lstrip("@"))
+
+
+def _claim(tx: Transaction, origin: Origin, now: datetime) -> None:
+    """Record what makes the change happen once (an update id) in the change's transaction."""
+    if origin.update_id is not None:
+        tx.processed.claim(origin.update_id, now)

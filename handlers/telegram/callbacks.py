@@ -4,16 +4,33 @@ alert that changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
+from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import UserRef
-from bot.domain.errors import DomainError, Refused
+from bot.domain.dialogue import DialogueInput
+from bot.domain.errors import Conflict, DomainError
 from bot.domain.model import Action, Outcome
-from bot.rendering.callbacks import BadCallback, Callback, Verb, decode, encode
+from bot.domain.ticket import Ticket
+from bot.rendering.callbacks import (
+    BadCallback,
+    KindChoice,
+    OnTicket,
+    PersonChoice,
+    Press,
+    TeamChoice,
+    TransferTo,
+    Verb,
+    decode,
+    encode,
+)
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
+from bot.services.people import Session
 from bot.services.tickets import Acted
 from handlers.telegram import dialogues
+from handlers.telegram.commands import show_ticket
 from handlers.telegram.turn import Turn, handler
 
 _OUTCOMES: Final = {
@@ -21,28 +38,6 @@ _OUTCOMES: Final = {
     Verb.DISAGREE: Outcome.DISAGREED,
     Verb.DONE: Outcome.DONE,
 }
-#: Presses that are answered on the card they were made on (re-rendered in place).
-_ON_CARD: Final = frozenset({Verb.ACKNOWLEDGE, Verb.AGREE, Verb.DISAGREE, Verb.DONE})
-_TICKET_VERBS: Final = frozenset(
-    {
-        Verb.ACKNOWLEDGE,
-        Verb.AGREE,
-        Verb.DISAGREE,
-        Verb.DONE,
-        Verb.EVIDENCE,
-        Verb.FINISH,
-        Verb.NOTE,
-        Verb.TRANSFER,
-        Verb.TRANSFER_TO,
-        Verb.CANCEL_CONFIRM,
-        Verb.CANCEL_ABORT,
-        Verb.APPROVE_CANCEL,
-        Verb.REJECT_CANCEL,
-        Verb.SHOW,
-    }
-)
-
-
 #: Buttons of one person's own step (a prompt answering their message): nobody else's to press.
 _PERSONAL: Final = frozenset(
     {
@@ -77,148 +72,201 @@ def _check_owner(turn: Turn) -> None:
         raise NotYours()
 
 
-def _decode(turn: Turn) -> Callback:
+def _decode(turn: Turn) -> Press:
     query = turn.update.callback_query
     try:
-        callback = decode(query.data if query else None)
-        if callback.verb in _TICKET_VERBS:
-            callback.int_arg(0)
-        return callback
-    except (BadCallback, ValueError, IndexError):
+        return decode(query.data if query else None)
+    except BadCallback:
         raise ForgedButton() from None
 
 
 @handler
 async def on_button(turn: Turn) -> None:
-    """Every inline button of the bot."""
-    callback = _decode(turn)
-    if callback.verb in _PERSONAL:
+    """Every inline button of the bot: decode the press, then hand it to its verb's handler."""
+    press = _decode(turn)
+    if press.verb in _PERSONAL:
         _check_owner(turn)
-    if callback.verb in _TICKET_VERBS:
-        await _ticket_button(turn, callback)
-    elif callback.verb is Verb.NEW_KIND:
-        await dialogues.choose_kind(turn, callback.args[0])
-    elif callback.verb is Verb.NEW_ASSIGNEE:
-        await dialogues.choose_assignee(turn, callback.int_arg(0))
-    elif callback.verb is Verb.NEW_CREATE:
-        await dialogues.create_from_dialogue(turn)
-    elif callback.verb is Verb.NEW_ABORT:
-        await dialogues.abort(turn)
-    elif callback.verb is Verb.DUPLICATE_CONFIRM:
-        await dialogues.confirm_duplicate(turn)
-    elif callback.verb is Verb.TEAM:
-        session = await turn.session(callback.int_arg(0))
-        await turn.answer()
-        await turn.edit(Message(turn.texts("reply.team_chosen", team=session.team.name)))
-    else:
-        raise ForgedButton()
+    await BUTTONS[press.verb](turn, press)
 
 
-def _version(callback: Callback) -> int:
-    try:
-        return callback.int_arg(1)
-    except (IndexError, ValueError):
-        raise ForgedButton() from None
-
-
-async def _ticket_button(turn: Turn, callback: Callback) -> None:
-    ticket_id = callback.int_arg(0)
+async def _ticket_session(turn: Turn, ticket_id: int) -> Session:
+    """The presser's session for the ticket: in a group, the group's team (a press is judged in
+    the chat it happened in, so another team's ticket is not found); in private chat, the
+    team of the ticket whose card it is."""
+    if not turn.private:
+        return await turn.session()
     session = await turn.app.services.people.session_for_ticket(ticket_id, turn.person)
     turn.use(session)
-    actor = session.actor
-    services = turn.app.services
+    return session
+
+
+def _on_ticket(press: Press) -> OnTicket:
+    if not isinstance(press.payload, OnTicket):
+        raise ForgedButton()
+    return press.payload
+
+
+async def _outcome(turn: Turn, press: Press) -> None:
+    target = _on_ticket(press)
+    await _ticket_session(turn, target.ticket_id)
+    # The card's stamp: a press on a card drawn before a transfer or a cancel is a conflict.
+    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
+    acted = await turn.execute(ChangeTicket(seen, _OUTCOMES[press.verb]))
+    await _refresh_card(turn, acted)
+    await turn.answer()
+    await dialogues.after_outcome(turn, acted.ticket)
+
+
+async def _acknowledge(turn: Turn, press: Press) -> None:
+    target = _on_ticket(press)
+    await _ticket_session(turn, target.ticket_id)
+    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
+    acted = await turn.execute(ChangeTicket(seen, Action.ACKNOWLEDGE))
+    await _refresh_card(turn, acted)
+    await turn.answer(turn.texts("reply.acknowledged", tag=tag(acted.ticket.number)))
+
+
+async def _allowed(turn: Turn, target: OnTicket, action: Action) -> Ticket:
+    """The ticket, if the presser may still do `action` on what the button was drawn for."""
+    session = await _ticket_session(turn, target.ticket_id)
+    ticket = await turn.app.services.queries.ticket(session.actor, ticket_id=target.ticket_id)
+    if target.stamp is not None and ticket.stamp != target.stamp:
+        raise Conflict(number=ticket.number)
+    ticket.check(session.actor, action)
+    return ticket
+
+
+async def _evidence(turn: Turn, press: Press) -> None:
+    ticket = await _allowed(turn, _on_ticket(press), Action.ADD_EVIDENCE)
+    await turn.answer()
+    await dialogues.collect_evidence(turn, ticket)
+
+
+async def _note(turn: Turn, press: Press) -> None:
+    ticket = await _allowed(turn, _on_ticket(press), Action.NOTE)
+    await turn.answer()
+    await dialogues.ask_note(turn, ticket, ticket.team_id)
+
+
+async def _finish(turn: Turn, press: Press) -> None:
+    target = _on_ticket(press)
+    session = await _ticket_session(turn, target.ticket_id)
+    ticket, _, count = await turn.app.services.queries.card(session.actor, target.ticket_id)
+    await dialogues.end(turn, DialogueInput.FINISH)
+    await turn.answer()
     texts = turn.texts
-    verb = callback.verb
-    if verb in _OUTCOMES:
-        # The version the card showed: a press on an outdated card is a conflict, not a guess.
-        acted = await services.tickets.record_outcome(
-            actor,
-            _OUTCOMES[verb],
-            ticket_id=ticket_id,
-            expected_version=_version(callback),
-            update_id=turn.update_id,
-            in_group=turn.in_group,
-        )
-        await _refresh_card(turn, acted)
-        await turn.answer()
-        await dialogues.after_outcome(turn, acted.ticket)
-    elif verb is Verb.ACKNOWLEDGE:
-        acted = await turn.act(Action.ACKNOWLEDGE, ticket_id=ticket_id)
-        await _refresh_card(turn, acted)
-        await turn.answer(texts("reply.acknowledged", tag=tag(acted.ticket.number)))
-    elif verb is Verb.EVIDENCE:
-        ticket = await services.queries.ticket(actor, ticket_id=ticket_id)
-        if not ticket.may(actor, Action.ADD_EVIDENCE):
-            raise _refusal(Action.ADD_EVIDENCE, ticket.status.value)
-        await turn.answer()
-        await dialogues.collect_evidence(turn, ticket)
-    elif verb is Verb.FINISH:
-        ticket, _, count = await services.queries.card(actor, ticket_id)
-        await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
-        await turn.answer()
-        await turn.edit(
-            Message(texts("reply.evidence_finished", tag=tag(ticket.number), count=count))
-        )
-    elif verb is Verb.NOTE:
-        ticket = await services.queries.ticket(actor, ticket_id=ticket_id)
-        if not ticket.may(actor, Action.NOTE):
-            raise _refusal(Action.NOTE, ticket.status.value)
-        await turn.answer()
-        await dialogues.ask_note(turn, ticket, session.team.id)
-    elif verb is Verb.TRANSFER:
-        await _ask_transfer(turn, ticket_id)
-    elif verb is Verb.TRANSFER_TO:
-        acted = await turn.act(
-            Action.TRANSFER,
-            ticket_id=ticket_id,
-            assignee=UserRef(user_id=callback.int_arg(1)),
-        )
-        people = await services.people.people([acted.ticket.assignee_id or 0])
-        await turn.answer()
-        await turn.edit(
-            Message(
-                texts(
-                    "reply.transferred",
-                    tag=tag(acted.ticket.number),
-                    to=name_of(people, acted.ticket.assignee_id, texts),
-                )
-            )
-        )
-    elif verb is Verb.CANCEL_CONFIRM:
-        await _confirm_cancel(turn, ticket_id, _version(callback))
-    elif verb is Verb.CANCEL_ABORT:
-        await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
-        ticket = await services.queries.ticket(actor, ticket_id=ticket_id)
-        await turn.answer()
-        await turn.edit(Message(texts("reply.cancel_kept", tag=tag(ticket.number))))
-    elif verb in (Verb.APPROVE_CANCEL, Verb.REJECT_CANCEL):
-        approve = verb is Verb.APPROVE_CANCEL
-        acted = await turn.act(
-            Action.APPROVE_CANCEL if approve else Action.REJECT_CANCEL,
-            ticket_id=ticket_id,
-        )
-        key = "reply.cancelled" if approve else "reply.cancel_rejected"
-        result = texts(key, tag=tag(acted.ticket.number))
-        await turn.answer(result)
-        await _close_prompt(turn, result)
-    elif verb is Verb.SHOW:
-        details = await services.queries.show(actor, ticket_id=ticket_id)
-        await turn.answer()
-        await turn.reply(
-            turn.app.renderer.details(
-                details.ticket,
-                details.timeline,
-                details.evidence,
-                details.people,
-                texts,
-                session.team.zone,
-                turn.app.clock.now(),
-            )
-        )
+    await turn.edit(Message(texts("reply.evidence_finished", tag=tag(ticket.number), count=count)))
 
 
-def _refusal(action: Action, status: str) -> DomainError:
-    return Refused("refused.transition", action=action.value, status=status)
+async def _transfer_to(turn: Turn, press: Press) -> None:
+    target = press.payload
+    if not isinstance(target, TransferTo):
+        raise ForgedButton()
+    await _ticket_session(turn, target.ticket_id)
+    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
+    change = ChangeTicket(seen, Action.TRANSFER, assignee=UserRef(user_id=target.user_id))
+    acted = await turn.execute(change)
+    people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
+    texts = turn.texts
+    to = name_of(people, acted.ticket.assignee_id, texts)
+    await turn.answer()
+    await turn.edit(Message(texts("reply.transferred", tag=tag(acted.ticket.number), to=to)))
+
+
+async def _cancel_abort(turn: Turn, press: Press) -> None:
+    target = _on_ticket(press)
+    session = await _ticket_session(turn, target.ticket_id)
+    await dialogues.end(turn, DialogueInput.KEEP)
+    ticket = await turn.app.services.queries.ticket(session.actor, ticket_id=target.ticket_id)
+    await turn.answer()
+    await turn.edit(Message(turn.texts("reply.cancel_kept", tag=tag(ticket.number))))
+
+
+async def _settle_cancel_request(turn: Turn, press: Press) -> None:
+    target = _on_ticket(press)
+    approve = press.verb is Verb.APPROVE_CANCEL
+    action = Action.APPROVE_CANCEL if approve else Action.REJECT_CANCEL
+    if target.stamp is None:
+        # Drawn for a request we can no longer tell apart from a later one.
+        await _allowed(turn, target, action)
+        raise ForgedButton()
+    # Bound to the request the notice showed: a later request needs its own notice.
+    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
+    acted = await turn.execute(ChangeTicket(seen, action))
+    key = "reply.cancelled" if approve else "reply.cancel_rejected"
+    result = turn.texts(key, tag=tag(acted.ticket.number))
+    await turn.answer(result)
+    await _close_prompt(turn, result)
+
+
+async def _show(turn: Turn, press: Press) -> None:
+    target = _on_ticket(press)
+    session = await _ticket_session(turn, target.ticket_id)
+    await turn.answer()
+    await show_ticket(turn, session, TicketRef(ticket_id=target.ticket_id))
+
+
+async def _new_kind(turn: Turn, press: Press) -> None:
+    if not isinstance(press.payload, KindChoice):
+        raise ForgedButton()
+    await dialogues.choose_kind(turn, press.payload.kind)
+
+
+async def _new_assignee(turn: Turn, press: Press) -> None:
+    if not isinstance(press.payload, PersonChoice):
+        raise ForgedButton()
+    await dialogues.choose_assignee(turn, press.payload.user_id)
+
+
+async def _team(turn: Turn, press: Press) -> None:
+    if not isinstance(press.payload, TeamChoice):
+        raise ForgedButton()
+    session = await turn.session(press.payload.team_id)
+    await turn.answer()
+    await turn.edit(Message(turn.texts("reply.team_chosen", team=session.team.name)))
+
+
+def _no_arguments(step: Callable[[Turn], Awaitable[None]]) -> ButtonHandler:
+    async def press_handler(turn: Turn, press: Press) -> None:
+        await step(turn)
+
+    return press_handler
+
+
+def _cancel_confirm(turn: Turn, press: Press) -> Awaitable[None]:
+    target = _on_ticket(press)
+    return _confirm_cancel(turn, target.ticket_id, target.stamp)
+
+
+def _transfer(turn: Turn, press: Press) -> Awaitable[None]:
+    return _ask_transfer(turn, _on_ticket(press))
+
+
+ButtonHandler = Callable[[Turn, Press], Awaitable[None]]
+
+#: Every verb and the handler of its press.
+BUTTONS: Final[Mapping[Verb, ButtonHandler]] = {
+    Verb.ACKNOWLEDGE: _acknowledge,
+    Verb.AGREE: _outcome,
+    Verb.DISAGREE: _outcome,
+    Verb.DONE: _outcome,
+    Verb.EVIDENCE: _evidence,
+    Verb.FINISH: _finish,
+    Verb.NOTE: _note,
+    Verb.TRANSFER: _transfer,
+    Verb.TRANSFER_TO: _transfer_to,
+    Verb.CANCEL_CONFIRM: _cancel_confirm,
+    Verb.CANCEL_ABORT: _cancel_abort,
+    Verb.APPROVE_CANCEL: _settle_cancel_request,
+    Verb.REJECT_CANCEL: _settle_cancel_request,
+    Verb.SHOW: _show,
+    Verb.NEW_KIND: _new_kind,
+    Verb.NEW_ASSIGNEE: _new_assignee,
+    Verb.NEW_CREATE: _no_arguments(dialogues.create_from_dialogue),
+    Verb.NEW_ABORT: _no_arguments(dialogues.abort),
+    Verb.DUPLICATE_CONFIRM: _no_arguments(dialogues.confirm_duplicate),
+    Verb.TEAM: _team,
+}
 
 
 async def _refresh_card(turn: Turn, acted: Acted) -> None:
@@ -244,13 +292,11 @@ async def _close_prompt(turn: Turn, result: str) -> None:
     await turn.edit(Message(f"{original}\n\n{result}"))
 
 
-async def _ask_transfer(turn: Turn, ticket_id: int) -> None:
-    session = await turn.session()
+async def _ask_transfer(turn: Turn, target: OnTicket) -> None:
+    ticket = await _allowed(turn, target, Action.TRANSFER)
+    assert ticket.id is not None
     services = turn.app.services
-    ticket = await services.queries.ticket(session.actor, ticket_id=ticket_id)
-    if not ticket.may(session.actor, Action.TRANSFER):
-        raise _refusal(Action.TRANSFER, ticket.status.value)
-    members = await services.people.members(session.team.id, limit=dialogues.MAX_MEMBER_BUTTONS)
+    members = await services.people.members(ticket.team_id, limit=dialogues.MAX_MEMBER_BUTTONS)
     others = [person for person in members if person.id != ticket.assignee_id]
     texts = turn.texts
     await turn.answer()
@@ -258,25 +304,28 @@ async def _ask_transfer(turn: Turn, ticket_id: int) -> None:
         await turn.reply(Message(texts("reply.transfer_nobody")))
         return
     buttons = tuple(
-        (Button(person.display_name, encode(Verb.TRANSFER_TO, ticket_id, person.id)),)
+        (
+            Button(
+                person.display_name,
+                encode(Verb.TRANSFER_TO, ticket.id, person.id, ticket.stamp),
+            ),
+        )
         for person in others
     )
     await turn.reply(Message(texts("reply.transfer_prompt", tag=tag(ticket.number)), buttons))
 
 
-async def _confirm_cancel(turn: Turn, ticket_id: int, version: int) -> None:
+async def _confirm_cancel(turn: Turn, ticket_id: int, stamp: int | None) -> None:
     """A supervisor confirms the cancel they typed; the reason is in their dialogue."""
-    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.CANCEL)
-    if dialogue is None or dialogue.data.get("ticket_id") != ticket_id:
+    dialogue = await turn.app.dialogues.expect(
+        turn.chat_id, turn.person.id, DialogueInput.CONFIRM_CANCEL
+    )
+    if dialogue.data.get("ticket_id") != ticket_id:
         # Presses by others were refused already: this confirmation has lapsed.
         raise DomainError("reply.expired")
-    await turn.session()
-    acted = await turn.act(
-        Action.CANCEL,
-        ticket_id=ticket_id,
-        text=str(dialogue.data["reason"]),
-        expected_version=version,
-    )
+    await _ticket_session(turn, ticket_id)
+    ref = TicketRef(ticket_id=ticket_id, seen=stamp)
+    acted = await turn.execute(ChangeTicket(ref, Action.CANCEL, str(dialogue.data["reason"])))
     await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
     result = turn.texts("reply.cancelled", tag=tag(acted.ticket.number))
     await turn.answer(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.domain.changes import ChangeTicket, TicketRef, change_of
 from bot.domain.commands import (
     AddNote,
     Appeal,
@@ -19,6 +20,7 @@ from bot.domain.commands import (
     ListMine,
     ListPending,
     RecordOutcome,
+    Remind,
     Reopen,
     SetLanguage,
     ShowTicket,
@@ -29,6 +31,7 @@ from bot.domain.commands import (
     Verdict,
     parse_command,
 )
+from bot.domain.dialogue import DialogueInput, begin
 from bot.domain.errors import UsageError
 from bot.domain.model import Action
 from bot.domain.people import Person
@@ -37,7 +40,7 @@ from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
-from bot.services.dialogues import Dialogue
+from bot.services.people import Session
 from handlers.telegram import dialogues
 from handlers.telegram.adapters import mentioned_people, message_text
 from handlers.telegram.exports import send_export
@@ -51,16 +54,12 @@ def parse(turn: Turn) -> Command:
     if message is None:
         raise UsageError("help", "not_a_command")
     directory = turn.app.services.directory
-    command = parse_command(
+    return parse_command(
         message_text(message),
         kinds=tuple(directory.kinds),
         bot_username=turn.app.bot_username or None,
         kind_aliases=directory.kind_aliases,
     )
-    number = getattr(command, "number", None)
-    if isinstance(number, int):
-        turn.subject = number
-    return command
 
 
 async def _learn_mentions(turn: Turn) -> None:
@@ -74,10 +73,8 @@ async def _learn_mentions(turn: Turn) -> None:
         await people.learn(person, team_id)
 
 
-@handler
-async def ticket(turn: Turn) -> None:
+async def ticket(turn: Turn, command: CreateTicket | StartGuidedTicket) -> None:
     """/ticket <order_id> [#kind] [@assignee] <description>, or guided with no arguments."""
-    command = parse(turn)
     session = await turn.session()
     if isinstance(command, StartGuidedTicket):
         await dialogues.start_new_ticket(turn, command.description)
@@ -87,14 +84,15 @@ async def ticket(turn: Turn) -> None:
     await dialogues.create(turn, session, command, confirmed=False)
 
 
-@handler
-async def show(turn: Turn) -> None:
+async def show(turn: Turn, command: ShowTicket) -> None:
     """/show <t> — the ticket, its timeline and evidence."""
-    command = parse(turn)
-    assert isinstance(command, ShowTicket)
-    session = await turn.session()
-    details = await turn.app.services.queries.show(session.actor, number=command.number)
-    assert session.team is not None
+    await show_ticket(turn, await turn.session(), TicketRef(command.number))
+
+
+async def show_ticket(turn: Turn, session: Session, ticket: TicketRef) -> None:
+    """Answer with the ticket, its timeline and evidence (/show, and the Show button)."""
+    queries = turn.app.services.queries
+    details = await queries.show(session.actor, number=ticket.number, ticket_id=ticket.ticket_id)
     await turn.reply(
         turn.app.renderer.details(
             details.ticket,
@@ -108,31 +106,16 @@ async def show(turn: Turn) -> None:
     )
 
 
-@handler
-async def note(turn: Turn) -> None:
+async def note(turn: Turn, command: AddNote) -> None:
     """/note <t> <text>"""
-    command = parse(turn)
-    assert isinstance(command, AddNote)
-    acted = await turn.act(
-        Action.NOTE,
-        number=command.number,
-        text=command.text,
-    )
+    acted = await turn.execute(change_of(command))
     await turn.say("reply.noted", tag=tag(acted.ticket.number))
 
 
-@handler
-async def transfer(turn: Turn) -> None:
+async def transfer(turn: Turn, command: Transfer) -> None:
     """/transfer <t> @user [reason] (or as a reply to a message of the new assignee)."""
-    command = parse(turn)
-    assert isinstance(command, Transfer)
     await _learn_mentions(turn)
-    acted = await turn.act(
-        Action.TRANSFER,
-        number=command.number,
-        assignee=command.assignee,
-        text=command.reason,
-    )
+    acted = await turn.execute(change_of(command))
     people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
     await turn.say(
         "reply.transferred",
@@ -141,33 +124,21 @@ async def transfer(turn: Turn) -> None:
     )
 
 
-@handler
-async def outcome(turn: Turn) -> None:
+async def outcome(turn: Turn, command: RecordOutcome) -> None:
     """/outcome <t> agreed|disagreed|done [note] — the same as the card's buttons."""
-    command = parse(turn)
-    assert isinstance(command, RecordOutcome)
-    session = await turn.session()
-    acted = await turn.app.services.tickets.record_outcome(
-        session.actor, command.outcome, number=command.number, note=command.note
-    )
+    acted = await turn.execute(change_of(command))
     await dialogues.after_outcome(turn, acted.ticket)
 
 
-@handler
-async def evidence(turn: Turn) -> None:
+async def evidence(turn: Turn, command: CollectEvidence) -> None:
     """/evidence <t> — the next files in this chat go to the ticket (also as a caption)."""
-    command = parse(turn)
-    assert isinstance(command, CollectEvidence)
     session = await turn.session()
     found = await turn.app.services.queries.ticket(session.actor, number=command.number)
     await dialogues.collect_evidence(turn, found)
 
 
-@handler
-async def cancel(turn: Turn) -> None:
+async def cancel(turn: Turn, command: Cancel) -> None:
     """/cancel <t> <reason> — supervisors confirm and cancel; anyone else asks them to."""
-    command = parse(turn)
-    assert isinstance(command, Cancel)
     session = await turn.session()
     services = turn.app.services
     found = await services.queries.ticket(session.actor, number=command.number)
@@ -176,14 +147,19 @@ async def cancel(turn: Turn) -> None:
         await turn.app.dialogues.put(
             turn.chat_id,
             turn.person.id,
-            Dialogue("cancel", session.team.id, {"ticket_id": found.id, "reason": command.reason}),
+            begin(
+                DialogueInput.ASK_CANCEL,
+                session.team.id,
+                ticket_id=found.id,
+                reason=command.reason,
+            ),
         )
         texts = turn.texts
         buttons = (
             (
                 Button(
                     texts("button.confirm_cancel"),
-                    encode(Verb.CANCEL_CONFIRM, found.id, found.version),
+                    encode(Verb.CANCEL_CONFIRM, found.id, found.stamp),
                 ),
                 Button(texts("button.keep"), encode(Verb.CANCEL_ABORT, found.id)),
             ),
@@ -191,51 +167,27 @@ async def cancel(turn: Turn) -> None:
         text = texts("reply.cancel_confirm", tag=tag(found.number), reason=command.reason)
         await turn.reply(Message(text, buttons))
         return
-    acted = await turn.act(
-        Action.REQUEST_CANCEL,
-        number=command.number,
-        text=command.reason,
-    )
+    request = ChangeTicket(TicketRef(command.number), Action.REQUEST_CANCEL, command.reason)
+    acted = await turn.execute(request)
     await turn.say("reply.cancel_requested", tag=tag(acted.ticket.number))
 
 
-@handler
-async def verdict(turn: Turn) -> None:
+async def verdict(turn: Turn, command: Verdict) -> None:
     """/verdict <t> <text> — record the platform's ruling on an escalated ticket."""
-    command = parse(turn)
-    assert isinstance(command, Verdict)
-    acted = await turn.act(
-        Action.RULE,
-        number=command.number,
-        text=command.text,
-    )
+    acted = await turn.execute(change_of(command))
     await turn.say("reply.ruled", tag=tag(acted.ticket.number))
 
 
-@handler
-async def appeal(turn: Turn) -> None:
+async def appeal(turn: Turn, command: Appeal) -> None:
     """/appeal <t> <reason>"""
-    command = parse(turn)
-    assert isinstance(command, Appeal)
-    acted = await turn.act(
-        Action.APPEAL,
-        number=command.number,
-        text=command.reason,
-    )
+    acted = await turn.execute(change_of(command))
     await turn.say("reply.appealed", tag=tag(acted.ticket.number))
 
 
-@handler
-async def reopen(turn: Turn) -> None:
+async def reopen(turn: Turn, command: Reopen) -> None:
     """/reopen <t> [reason] — supervisors give a ticket a fresh deadline."""
-    command = parse(turn)
-    assert isinstance(command, Reopen)
     session = await turn.session()
-    acted = await turn.act(
-        Action.REOPEN,
-        number=command.number,
-        text=command.reason,
-    )
+    acted = await turn.execute(change_of(command))
     await turn.say(
         "reply.reopened",
         tag=tag(acted.ticket.number),
@@ -243,31 +195,28 @@ async def reopen(turn: Turn) -> None:
     )
 
 
-@handler
-async def mine(turn: Turn) -> None:
+async def remind(turn: Turn, command: Remind) -> None:
+    """/remind <t> [text] — nudge the assignee (催办): their card again, with the text."""
+    acted = await turn.execute(change_of(command))
+    await turn.say("reply.nudged", tag=tag(acted.ticket.number))
+
+
+async def mine(turn: Turn, command: ListMine) -> None:
     """/mine — pending tickets assigned to me."""
-    command = parse(turn)
-    assert isinstance(command, ListMine)
     session = await turn.session()
     found = await turn.app.services.queries.mine(session.actor)
     await _list(turn, turn.texts("list.mine"), found.tickets, found.people, found.total)
 
 
-@handler
-async def created(turn: Turn) -> None:
+async def created(turn: Turn, command: ListCreated) -> None:
     """/created — tickets I created."""
-    command = parse(turn)
-    assert isinstance(command, ListCreated)
     session = await turn.session()
     found = await turn.app.services.queries.created(session.actor)
     await _list(turn, turn.texts("list.created"), found.tickets, found.people, found.total)
 
 
-@handler
-async def pending(turn: Turn) -> None:
+async def pending(turn: Turn, command: ListPending) -> None:
     """/pending [@user|#kind] — the team's to-do list (supervisors)."""
-    command = parse(turn)
-    assert isinstance(command, ListPending)
     session = await turn.session()
     await _learn_mentions(turn)
     found = await turn.app.services.queries.pending(
@@ -284,11 +233,8 @@ async def pending(turn: Turn) -> None:
     await _list(turn, heading, found.tickets, found.people, found.total)
 
 
-@handler
-async def order(turn: Turn) -> None:
+async def order(turn: Turn, command: ByOrder) -> None:
     """/order <order_id> — every ticket of one order."""
-    command = parse(turn)
-    assert isinstance(command, ByOrder)
     session = await turn.session()
     found = await turn.app.services.queries.by_order(session.actor, command.order_id)
     heading = turn.texts("list.order", order=command.order_id)
@@ -311,31 +257,22 @@ async def _list(
     )
 
 
-@handler
-async def stats(turn: Turn) -> None:
+async def stats(turn: Turn, command: Stats) -> None:
     """/stats [7d|30d] — counts by kind, status and assignee; share resolved in time."""
-    command = parse(turn)
-    assert isinstance(command, Stats)
     session = await turn.session()
     period = command.period or timedelta(days=7)
     found, people = await turn.app.services.queries.stats(session.actor, period)
     await turn.reply(turn.app.renderer.stats(found, people, turn.texts, period))
 
 
-@handler
-async def export(turn: Turn) -> None:
+async def export(turn: Turn, command: Export) -> None:
     """/export [csv|xlsx] [7d|30d] — a spreadsheet of the team's tickets, streamed."""
-    command = parse(turn)
-    assert isinstance(command, Export)
     session = await turn.session()
     await send_export(turn, session, command)
 
 
-@handler
-async def lang(turn: Turn) -> None:
+async def lang(turn: Turn, command: SetLanguage) -> None:
     """/lang zh|en — the group's language (supervisors), or mine in private chat."""
-    command = parse(turn)
-    assert isinstance(command, SetLanguage)
     texts_of = turn.app.catalogs[command.language]
     if turn.private:
         await turn.app.services.people.set_private_language(turn.person, command.language)
@@ -354,11 +291,8 @@ async def lang(turn: Turn) -> None:
     )
 
 
-@handler
-async def help_command(turn: Turn) -> None:
+async def help_command(turn: Turn, command: Help) -> None:
     """/help — the grammar with examples."""
-    command = parse(turn)
-    assert isinstance(command, Help)
     if turn.private:
         await turn.settle_language()
     else:
@@ -382,11 +316,8 @@ async def unknown(turn: Turn) -> None:
         raise
 
 
-@handler
-async def start(turn: Turn) -> None:
+async def start(turn: Turn, command: Start) -> None:
     """/start — in private: DMs now work, and the user's pending cards arrive."""
-    command = parse(turn)
-    assert isinstance(command, Start)
     if not turn.private:
         await turn.session()
         await turn.reply(turn.app.renderer.help(turn.texts, private=False))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
+from bot.domain.dialogue import Dialogue, DialogueInput, DialogueStep, begin
 from bot.domain.errors import UsageError
 from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
@@ -17,18 +19,10 @@ from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
-from bot.services.dialogues import Dialogue
 from bot.services.people import Session
 from bot.services.tickets import DuplicateFound
 from handlers.telegram.turn import Turn
 
-NEW = "new"
-DUPLICATE = "duplicate"
-NOTE = "note"
-EVIDENCE = "evidence"
-CANCEL = "cancel"
-#: Not a conversation: remembers that "which ticket?" was asked for an album already.
-ASKED = "asked"
 #: Members offered as assignee buttons (the rest can be named with @username).
 MAX_MEMBER_BUTTONS = 10
 
@@ -46,27 +40,18 @@ def _ref(data: dict[str, Any] | None) -> UserRef | None:
 async def create(turn: Turn, session: Session, command: CreateTicket, *, confirmed: bool) -> None:
     """Create the ticket, or ask first when one is open for the same order and kind."""
     services = turn.app.services
-    result = await services.tickets.create(
-        session.actor,
-        command,
-        confirmed=confirmed,
-        update_id=turn.update_id,
-        in_group=turn.in_group,
-    )
+    result = await services.tickets.create(command, await turn.origin(), confirmed=confirmed)
     texts = turn.texts
     if isinstance(result, DuplicateFound):
-        await turn.app.dialogues.put(
-            turn.chat_id,
-            turn.person.id,
-            Dialogue(
-                DUPLICATE,
+        await _save(
+            turn,
+            begin(
+                DialogueInput.DUPLICATE_FOUND,
                 session.team.id,
-                {
-                    "order_id": command.order_id,
-                    "kind": command.kind,
-                    "assignee": _ref_data(command.assignee),
-                    "description": command.description,
-                },
+                order_id=command.order_id,
+                kind=command.kind,
+                assignee=_ref_data(command.assignee),
+                description=command.description,
             ),
         )
         buttons = (
@@ -92,10 +77,7 @@ async def create(turn: Turn, session: Session, command: CreateTicket, *, confirm
 
 
 async def confirm_duplicate(turn: Turn) -> None:
-    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, DUPLICATE)
-    if dialogue is None:
-        await turn.answer(turn.texts("reply.expired"), alert=True)
-        return
+    dialogue = await _expect(turn, DialogueInput.CREATE_ANYWAY)
     session = await turn.session(dialogue.team_id)
     data = dialogue.data
     command = CreateTicket(
@@ -111,11 +93,7 @@ async def confirm_duplicate(turn: Turn) -> None:
 
 async def start_new_ticket(turn: Turn, description: str | None) -> None:
     session = await turn.session()
-    await turn.app.dialogues.put(
-        turn.chat_id,
-        turn.person.id,
-        Dialogue(NEW, session.team.id, {"step": "order", "description": description}),
-    )
+    await _save(turn, begin(DialogueInput.GUIDED_TICKET, session.team.id, description=description))
     texts = turn.texts
     await turn.reply(
         Message(
@@ -126,7 +104,7 @@ async def start_new_ticket(turn: Turn, description: str | None) -> None:
     )
 
 
-async def _ask_kind(turn: Turn, data: dict[str, Any]) -> None:
+async def _ask_kind(turn: Turn, order_id: str) -> None:
     texts = turn.texts
     renderer = turn.app.renderer
     names = list(turn.app.services.directory.kinds)
@@ -137,18 +115,13 @@ async def _ask_kind(turn: Turn, data: dict[str, Any]) -> None:
         )
         for index in range(0, len(names), 2)
     )
-    await turn.reply(Message(texts("new.ask_kind", order=data["order_id"]), buttons))
+    await turn.reply(Message(texts("new.ask_kind", order=order_id), buttons))
 
 
 async def choose_kind(turn: Turn, kind_name: str) -> None:
-    dialogue = await _new_dialogue(turn)
-    if dialogue is None:
-        return
+    dialogue = await _expect(turn, DialogueInput.KIND)
     kind = turn.app.services.directory.kind(kind_name)
-    data = dialogue.data | {"kind": kind.name, "step": "assignee"}
-    await turn.app.dialogues.put(
-        turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
-    )
+    await _save(turn, dialogue.then(DialogueInput.KIND, kind=kind.name))
     texts = turn.texts
     members = await turn.app.services.people.members(
         dialogue.team_id or 0, limit=MAX_MEMBER_BUTTONS
@@ -171,18 +144,15 @@ async def choose_kind(turn: Turn, kind_name: str) -> None:
 
 
 async def choose_assignee(turn: Turn, user_id: int) -> None:
-    dialogue = await _new_dialogue(turn)
-    if dialogue is None:
-        return
-    data = dialogue.data | {"assignee_id": user_id}
+    dialogue = await _expect(turn, DialogueInput.ASSIGNEE)
+    dialogue = dialogue.then(DialogueInput.ASSIGNEE, assignee_id=user_id)
+    data = dialogue.data
     await turn.answer()
     if data.get("description"):
-        await _confirm(turn, dialogue.team_id, data)
+        # Given with /ticket already: the description step is answered without asking.
+        await _confirm(turn, dialogue.then(DialogueInput.TEXT))
         return
-    data["step"] = "description"
-    await turn.app.dialogues.put(
-        turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
-    )
+    await _save(turn, dialogue)
     texts = turn.texts
     # The buttons' message keeps what was chosen; the question is asked as a reply prompt.
     chosen = texts(
@@ -218,11 +188,11 @@ def _guided_command(data: dict[str, Any]) -> CreateTicket:
     return CreateTicket(data["order_id"], data["kind"], assignee, data["description"])
 
 
-async def _confirm(turn: Turn, team_id: int | None, data: dict[str, Any]) -> None:
+async def _confirm(turn: Turn, dialogue: Dialogue) -> None:
     """The last step: a summary, a duplicate warning if one applies, Create or Discard."""
-    data = data | {"step": "confirm"}
-    await turn.app.dialogues.put(turn.chat_id, turn.person.id, Dialogue(NEW, team_id, data))
-    session = await turn.session(team_id)
+    await _save(turn, dialogue)
+    data = dialogue.data
+    session = await turn.session(dialogue.team_id)
     texts = turn.texts
     services = turn.app.services
     command = _guided_command(data)
@@ -252,12 +222,7 @@ async def _confirm(turn: Turn, team_id: int | None, data: dict[str, Any]) -> Non
 
 
 async def create_from_dialogue(turn: Turn) -> None:
-    dialogue = await _new_dialogue(turn)
-    if dialogue is None:
-        return
-    if dialogue.data.get("step") != "confirm":
-        await turn.answer(turn.texts("reply.expired"), alert=True)
-        return
+    dialogue = await _expect(turn, DialogueInput.CREATE)
     session = await turn.session(dialogue.team_id)
     await create(turn, session, _guided_command(dialogue.data), confirmed=True)
     await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
@@ -265,20 +230,23 @@ async def create_from_dialogue(turn: Turn) -> None:
 
 
 async def abort(turn: Turn) -> None:
-    await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
+    await end(turn, DialogueInput.ABORT)
     await turn.answer()
     await turn.edit(Message(turn.texts("reply.discarded")))
 
 
-async def _save(turn: Turn, kind: str, team_id: int | None, data: dict[str, Any]) -> None:
-    await turn.app.dialogues.put(turn.chat_id, turn.person.id, Dialogue(kind, team_id, data))
+async def end(turn: Turn, given: DialogueInput) -> None:
+    """The user ended their dialogue with `given` (Discard, Finish, Keep), if it takes it."""
+    await turn.app.dialogues.end(turn.chat_id, turn.person.id, given)
 
 
-async def _new_dialogue(turn: Turn) -> Dialogue | None:
-    dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, NEW)
-    if dialogue is None:
-        await turn.answer(turn.texts("reply.expired"), alert=True)
-    return dialogue
+async def _save(turn: Turn, dialogue: Dialogue) -> None:
+    await turn.app.dialogues.put(turn.chat_id, turn.person.id, dialogue)
+
+
+async def _expect(turn: Turn, given: DialogueInput) -> Dialogue:
+    """The sender's dialogue here, if it waits for `given`; OutOfStep ("expired") if not."""
+    return await turn.app.dialogues.expect(turn.chat_id, turn.person.id, given)
 
 
 # --- replies to prompts --------------------------------------------------------------------
@@ -294,33 +262,26 @@ async def on_text(turn: Turn) -> bool:
         # talking to each other meanwhile (and with privacy mode on the bot sees nothing else).
         return False
     dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id)
-    if dialogue is None:
+    if dialogue is None or not dialogue.takes(DialogueInput.TEXT):
         return False
     text = message.text.strip()
-    if dialogue.kind == NEW and dialogue.data.get("step") == "order":
-        data = dialogue.data | {"order_id": parse_order_id(text), "step": "kind"}
-        await turn.app.dialogues.put(
-            turn.chat_id, turn.person.id, Dialogue(NEW, dialogue.team_id, data)
-        )
+    if dialogue.step is DialogueStep.ORDER:
+        order_id = parse_order_id(text)
+        await _save(turn, dialogue.then(DialogueInput.TEXT, order_id=order_id))
         await turn.session(dialogue.team_id)
-        await _ask_kind(turn, data)
-        return True
-    if dialogue.kind == NEW and dialogue.data.get("step") == "description":
+        await _ask_kind(turn, order_id)
+    elif dialogue.step is DialogueStep.DESCRIPTION:
         if len(text) > MAX_TEXT:
             raise UsageError("ticket", "text_too_long", limit=MAX_TEXT)
-        await _confirm(turn, dialogue.team_id, dialogue.data | {"description": text})
-        return True
-    if dialogue.kind == NOTE:
+        await _confirm(turn, dialogue.then(DialogueInput.TEXT, description=text))
+    else:
+        assert dialogue.step is DialogueStep.NOTE
         await turn.session(dialogue.team_id)
-        acted = await turn.act(
-            Action.NOTE,
-            ticket_id=int(dialogue.data["ticket_id"]),
-            text=text,
-        )
+        ref = TicketRef(ticket_id=int(dialogue.data["ticket_id"]))
+        acted = await turn.execute(ChangeTicket(ref, Action.NOTE, text))
         await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
         await turn.say("reply.noted", tag=tag(acted.ticket.number))
-        return True
-    return False
+    return True
 
 
 def answers_the_bot(turn: Turn) -> bool:
@@ -332,9 +293,7 @@ def answers_the_bot(turn: Turn) -> bool:
 
 
 async def ask_note(turn: Turn, ticket: Ticket, team_id: int) -> None:
-    await turn.app.dialogues.put(
-        turn.chat_id, turn.person.id, Dialogue(NOTE, team_id, {"ticket_id": ticket.id})
-    )
+    await _save(turn, begin(DialogueInput.ASK_NOTE, team_id, ticket_id=ticket.id))
     texts = turn.texts
     await turn.reply(
         Message(
@@ -356,9 +315,7 @@ async def collect_evidence(
     turn: Turn, ticket: Ticket, prompt_key: str = "reply.evidence_prompt", **params: object
 ) -> None:
     """From now on, files this user sends in this chat go to `ticket`, until Finish."""
-    await turn.app.dialogues.put(
-        turn.chat_id, turn.person.id, Dialogue(EVIDENCE, ticket.team_id, {"ticket_id": ticket.id})
-    )
+    await _save(turn, begin(DialogueInput.COLLECT_EVIDENCE, ticket.team_id, ticket_id=ticket.id))
     text = turn.texts(prompt_key, tag=tag(ticket.number), **params)
     await turn.reply(Message(text, finish_button(turn, ticket)))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, TypeVar
 
 from telegram import Update
 from telegram.ext import (
@@ -15,31 +16,94 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.commands import (
+    COMMANDS,
+    GRAMMAR,
+    AddNote,
+    Appeal,
+    ByOrder,
+    Cancel,
+    CollectEvidence,
+    CreateTicket,
+    Export,
+    Help,
+    ListCreated,
+    ListMine,
+    ListPending,
+    RecordOutcome,
+    Remind,
+    Reopen,
+    SetLanguage,
+    ShowTicket,
+    Start,
+    StartGuidedTicket,
+    Stats,
+    Transfer,
+    Verdict,
+)
 from handlers.telegram import callbacks, commands, members, uploads
+from handlers.telegram.commands import parse
 from handlers.telegram.context import BotApplication, BotContext
+from handlers.telegram.turn import Turn, handler
 
-#: The grammar's commands and their handlers (new messages only: an edit is not a new command).
-COMMANDS = {
-    "ticket": commands.ticket,
-    "show": commands.show,
-    "note": commands.note,
-    "transfer": commands.transfer,
-    "outcome": commands.outcome,
-    "evidence": commands.evidence,
-    "cancel": commands.cancel,
-    "verdict": commands.verdict,
-    "appeal": commands.appeal,
-    "reopen": commands.reopen,
-    "mine": commands.mine,
-    "created": commands.created,
-    "pending": commands.pending,
-    "order": commands.order,
-    "stats": commands.stats,
-    "export": commands.export,
-    "lang": commands.lang,
-    "help": commands.help_command,
-    "start": commands.start,
-}
+C = TypeVar("C")
+CommandHandlerFunction = Callable[[Turn, Any], Awaitable[None]]
+
+
+def _on(
+    command_type: type[C], function: Callable[[Turn, C], Awaitable[None]]
+) -> tuple[type[Any], CommandHandlerFunction]:
+    return command_type, function
+
+
+#: Each command type of the grammar and the handler that answers it (cosmic python's
+#: COMMAND_HANDLERS): the parser (domain) says what was asked, this says who answers.
+HANDLERS: Final[Mapping[type[Any], CommandHandlerFunction]] = dict(
+    (
+        _on(CreateTicket, commands.ticket),
+        _on(StartGuidedTicket, commands.ticket),
+        _on(ShowTicket, commands.show),
+        _on(AddNote, commands.note),
+        _on(Transfer, commands.transfer),
+        _on(RecordOutcome, commands.outcome),
+        _on(CollectEvidence, commands.evidence),
+        _on(Cancel, commands.cancel),
+        _on(Verdict, commands.verdict),
+        _on(Appeal, commands.appeal),
+        _on(Reopen, commands.reopen),
+        _on(Remind, commands.remind),
+        _on(ListMine, commands.mine),
+        _on(ListCreated, commands.created),
+        _on(ListPending, commands.pending),
+        _on(ByOrder, commands.order),
+        _on(Stats, commands.stats),
+        _on(Export, commands.export),
+        _on(SetLanguage, commands.lang),
+        _on(Help, commands.help_command),
+        _on(Start, commands.start),
+    )
+)
+
+
+def unanswered(handlers: Mapping[type[Any], object] = HANDLERS) -> list[str]:
+    """Command types the grammar can produce that no handler answers."""
+    return sorted(
+        produced.__name__
+        for spec in GRAMMAR
+        for produced in spec.produces
+        if produced not in handlers
+    )
+
+
+@handler
+async def on_command(turn: Turn) -> None:
+    """Every command of the grammar: parse it, then hand it to its handler."""
+    command = parse(turn)
+    number = getattr(command, "number", None)
+    if isinstance(number, int):
+        # An error about "this ticket" can then say which.
+        turn.subject = number
+    await HANDLERS[type(command)](turn, command)
 
 
 #: A command typed with a Chinese keyboard's full-width slash (／ticket …): Telegram does not
@@ -53,19 +117,21 @@ async def full_width_command(update: Update, context: BotContext) -> None:
     match = _FULL_WIDTH_COMMAND.match(message.text or "") if message else None
     if match is None:
         return
-    callback = COMMANDS.get(match["name"].lower(), commands.unknown)
+    callback = on_command if match["name"].lower() in COMMANDS else commands.unknown
     await callback(update, context)
 
 
 def register(application: BotApplication) -> None:
+    missing = unanswered()
+    if missing:
+        raise RuntimeError(f"commands of the grammar without a handler: {', '.join(missing)}")
     application.add_handler(TypeHandler(Update, members.skip_handled), group=-2)
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, members.learn_member),
         group=-1,
     )
     new_messages = filters.UpdateType.MESSAGE
-    for name, callback in COMMANDS.items():
-        application.add_handler(CommandHandler(name, callback, filters=new_messages))
+    application.add_handler(CommandHandler(list(COMMANDS), on_command, filters=new_messages))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
     application.add_handler(
         MessageHandler(

@@ -18,9 +18,9 @@ from telegram import Message as TelegramMessage
 from telegram import ReplyParameters, Update
 from telegram.constants import ParseMode
 
-from bot.domain.commands import UserRef
+from bot.domain.changes import ChangeTicket, Origin
 from bot.domain.errors import AlreadyProcessed, DomainError
-from bot.domain.model import Action, Language
+from bot.domain.model import Language
 from bot.domain.people import Person, Team
 from bot.i18n import Texts
 from bot.rendering.callbacks import Verb, encode
@@ -116,29 +116,15 @@ class Turn:
             with contextlib.suppress(DomainError):
                 await self.session()
 
-    async def act(
-        self,
-        action: Action,
-        *,
-        number: int | None = None,
-        ticket_id: int | None = None,
-        text: str | None = None,
-        assignee: UserRef | None = None,
-        expected_version: int | None = None,
-    ) -> Acted:
-        """Do `action` on a ticket of the sender's team, as this update (recorded once)."""
+    async def origin(self) -> Origin:
+        """This update as the origin of a change: the sender's session, recorded once."""
         session = await self.session()
-        return await self.app.services.tickets.act(
-            session.actor,
-            action,
-            number=number,
-            ticket_id=ticket_id,
-            text=text,
-            assignee=assignee,
-            expected_version=expected_version,
-            update_id=self.update_id,
-            in_group=self.in_group,
-        )
+        pressed = self.update.callback_query is not None
+        return Origin.chat(session.actor, self.update_id, in_group=self.in_group, button=pressed)
+
+    async def execute(self, change: ChangeTicket) -> Acted:
+        """Make `change` to a ticket of the sender's team, as this update."""
+        return await self.app.services.tickets.execute(change, await self.origin())
 
     def use(self, session: Session) -> None:
         """Act in a session found another way (a button names its ticket's team)."""

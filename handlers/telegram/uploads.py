@@ -7,10 +7,11 @@ import logging
 from dataclasses import replace
 from typing import Final
 
+from bot.domain.changes import TicketRef
 from bot.domain.commands import CollectEvidence
+from bot.domain.dialogue import DialogueInput, DialogueStep, begin
 from bot.rendering.messages import Message
 from bot.rendering.render import tag
-from bot.services.dialogues import Dialogue
 from handlers.telegram import dialogues
 from handlers.telegram.adapters import evidence_file
 from handlers.telegram.commands import parse
@@ -40,14 +41,15 @@ async def _asked_about(turn: Turn, media_group_id: str) -> bool:
     """Whether "which ticket?" was asked for this album already (asked once, not per file)."""
     service = turn.app.dialogues
     current = await service.get(turn.chat_id, turn.person.id)
-    if current is not None and current.kind == dialogues.ASKED:
-        if current.data.get("album") == media_group_id:
-            return True
-    elif current is not None:
+    if current is None:
+        asked = begin(DialogueInput.UNKNOWN_ALBUM, None, album=media_group_id)
+    elif not current.takes(DialogueInput.UNKNOWN_ALBUM):
         return False  # another dialogue is under way: leave it be
-    await service.put(
-        turn.chat_id, turn.person.id, Dialogue(dialogues.ASKED, None, {"album": media_group_id})
-    )
+    elif current.step is DialogueStep.ASKED and current.data.get("album") == media_group_id:
+        return True
+    else:
+        asked = current.then(DialogueInput.UNKNOWN_ALBUM, album=media_group_id)
+    await service.put(turn.chat_id, turn.person.id, asked)
     return False
 
 
@@ -71,8 +73,8 @@ async def on_file(turn: Turn) -> None:
         # The command is not what the file shows: keep only the words after it, if any.
         file = replace(file, caption=command.caption)
     else:
-        dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id, dialogues.EVIDENCE)
-        if dialogue is not None:
+        dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id)
+        if dialogue is not None and dialogue.takes(DialogueInput.FILE):
             ticket_id = int(dialogue.data["ticket_id"])
             await turn.session(dialogue.team_id)
         elif file.media_group_id:
@@ -84,14 +86,8 @@ async def on_file(turn: Turn) -> None:
             await turn.settle_language()
             await turn.reply(Message(turn.texts("reply.evidence_which")))
         return
-    session = await turn.session()
     attached = await turn.app.services.tickets.attach_evidence(
-        session.actor,
-        file,
-        number=number,
-        ticket_id=ticket_id,
-        reply_chat_id=turn.chat_id,
-        update_id=turn.update_id,
+        file, TicketRef(number, ticket_id), await turn.origin(), reply_chat_id=turn.chat_id
     )
     ticket = attached.ticket
     if number is not None:
@@ -99,7 +95,7 @@ async def on_file(turn: Turn) -> None:
         await turn.app.dialogues.put(
             turn.chat_id,
             turn.person.id,
-            Dialogue(dialogues.EVIDENCE, ticket.team_id, {"ticket_id": ticket.id}),
+            begin(DialogueInput.COLLECT_EVIDENCE, ticket.team_id, ticket_id=ticket.id),
         )
     if file.media_group_id:
         return  # the album is acknowledged once, for all its files, through the outbox

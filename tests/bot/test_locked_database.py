@@ -32,7 +32,7 @@ async def short_busy_world(
     settings = fresh_sqlite(sqlite_template, tmp_path).model_copy(update={"busy_timeout_ms": 50})
     database = open_database(settings)
     world = await start_world(database, clock, settings_for(settings.url))
-    yield world, Path(settings.url.removeprefix("sqlite+aiosqlite:///"))
+    yield world, Path(settings.url.split(":///", 1)[1])
     await world.bot.stop()
     await database.dispose()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.scenario import PersonaSpec as Persona
+from emulator.scenario import PersonaSpec as Persona
 from tests.support.botworld import (
     AGENT,
     ASSIGNEE,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import demo_scenario
-from bot.emulator.server import RunningServer, start_server
+from emulator.core import EmulatorCore
+from emulator.scenario import demo_scenario
+from emulator.server import RunningServer, start_server
 from tests.e2e.harness import BotProcess, config_text, free_port
 
 pytestmark = pytest.mark.e2e

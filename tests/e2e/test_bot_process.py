@@ -10,8 +10,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer
 from tests.e2e.conftest import BotFactory
 from tests.e2e.harness import until
 

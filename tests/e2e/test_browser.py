@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer
 from tests.e2e.conftest import BotFactory
 from tests.support.browser import chromium
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
-from bot.emulator.server import start_server
+from emulator.core import EmulatorCore
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
+from emulator.server import start_server
 from tests.e2e.harness import BotProcess, config_text, until
 
 pytestmark = pytest.mark.e2e

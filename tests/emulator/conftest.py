@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import GroupSpec, PersonaSpec, Scenario, demo_scenario
-from bot.emulator.server import RunningServer, start_server
+from emulator.core import EmulatorCore
+from emulator.scenario import GroupSpec, PersonaSpec, Scenario, demo_scenario
+from emulator.server import RunningServer, start_server
 
 TOKEN = "123456:TEST-TOKEN"
 GROUP = -1001234567890

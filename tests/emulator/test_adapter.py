@@ -16,9 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator.core import EmulatorCore
+from emulator.core import EmulatorCore
+from emulator.ptb import EmulatedRequest
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, NEVER_STARTED
-from tests.support.emulated_request import EmulatedRequest
 
 App = Application[Any, Any, Any, Any, Any, Any]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.emulator.core import EmulatorCore
+from emulator.core import EmulatorCore
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, SUPERVISOR, ok
 
 EN = [{"command": "ticket", "description": "Create a ticket"}]

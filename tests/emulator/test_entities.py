@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.entities import (
+from emulator.core import EmulatorCore
+from emulator.entities import (
     find_auto_entities,
     format_text,
     to_api_entities,
     utf16_len,
 )
-from bot.emulator.errors import ApiError
+from emulator.errors import ApiError
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, api, ok
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.core import EmulatorCore
+from emulator.core import EmulatorCore
 from tests.emulator.conftest import (
     AGENT,
     ASSIGNEE,

@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer, build_app
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer, build_app
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, NEVER_STARTED, SUPERVISOR, ok
 from tests.emulator.test_personas import png
 
@@ -273,7 +273,7 @@ async def test_events_stream_messages_edits_and_alerts(
 
 
 async def test_stop_closes_open_event_streams(core: EmulatorCore) -> None:
-    from bot.emulator.server import start_server
+    from emulator.server import start_server
 
     running = await start_server(core, "127.0.0.1", 0, lang="zh")
     session = aiohttp.ClientSession()

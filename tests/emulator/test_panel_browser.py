@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer
 from tests.emulator.conftest import AGENT, GROUP, NEVER_STARTED, TOKEN
 from tests.emulator.test_personas import png
 from tests.support.browser import chromium

@@ -7,8 +7,7 @@ import zlib
 
 import pytest
 
-from bot.emulator.core import EmulatorCore, MediaItem, PersonaError
-from bot.emulator.params import UploadedFile
+from emulator import EmulatorCore, MediaItem, PersonaError, UploadedFile
 from tests.emulator.conftest import (
     AGENT,
     ASSIGNEE,

@@ -17,8 +17,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer
 from tests.emulator.conftest import ASSIGNEE, GROUP, NEVER_STARTED, TOKEN
 
 

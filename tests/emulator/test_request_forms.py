@@ -7,8 +7,8 @@ import json
 
 import aiohttp
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.server import RunningServer
+from emulator.core import EmulatorCore
+from emulator.server import RunningServer
 from tests.emulator.conftest import AGENT, GROUP, TOKEN
 
 

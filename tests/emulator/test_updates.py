@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import demo_scenario
+from emulator.core import EmulatorCore
+from emulator.scenario import demo_scenario
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, FakeClock, ManualSleep, api, ok
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import demo_scenario
+from emulator.core import EmulatorCore
+from emulator.scenario import demo_scenario
 from tests.emulator.conftest import AGENT, GROUP, FakeClock, api, ok
 
 

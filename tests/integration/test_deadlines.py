@@ -9,7 +9,7 @@ from bot.domain.model import Action, EventType, Status
 from bot.scheduler import Sweeper
 from storage.database import Database
 from tests.support.clock import FakeClock
-from tests.support.world import ASSIGNEE, SUPERVISOR, World, build_world, team_settings
+from tests.support.world import ASSIGNEE, SUPERVISOR, World, act, build_world, team_settings
 
 HOUR = timedelta(hours=1)
 SECOND = timedelta(seconds=1)
@@ -65,7 +65,7 @@ async def test_resolved_before_the_deadline_never_escalates(db: Database, clock:
     sweeper = _sweeper(world, settings)
     ticket = await world.create()
     clock.advance(HOUR)
-    await world.services.tickets.act(world.actor(ASSIGNEE), Action.AGREE, number=ticket.number)
+    await act(world.services, world.actor(ASSIGNEE), Action.AGREE, number=ticket.number)
 
     clock.advance(48 * HOUR)
     assert await sweeper.sweep() == 0
@@ -77,11 +77,11 @@ async def test_a_reopened_ticket_gets_a_fresh_deadline(db: Database, clock: Fake
     world = await build_world(db, clock, settings)
     sweeper = _sweeper(world, settings)
     ticket = await world.create()
-    await world.services.tickets.act(world.actor(ASSIGNEE), Action.AGREE, number=ticket.number)
+    await act(world.services, world.actor(ASSIGNEE), Action.AGREE, number=ticket.number)
     clock.advance(30 * HOUR)
 
-    reopened = await world.services.tickets.act(
-        world.actor(SUPERVISOR), Action.REOPEN, number=ticket.number
+    reopened = await act(
+        world.services, world.actor(SUPERVISOR), Action.REOPEN, number=ticket.number
     )
 
     assert reopened.ticket.status is Status.OPEN
@@ -105,8 +105,12 @@ async def test_the_ladder_alerts_again_when_an_escalation_stays_untouched(
     clock.advance(24 * HOUR)
     await sweeper.sweep()  # both escalate (their reminders are past: skipped)
     clock.advance(HOUR)
-    await world.services.tickets.act(
-        world.actor(SUPERVISOR), Action.NOTE, number=touched.number, text="calling the platform"
+    await act(
+        world.services,
+        world.actor(SUPERVISOR),
+        Action.NOTE,
+        number=touched.number,
+        text="calling the platform",
     )
 
     clock.advance(HOUR)

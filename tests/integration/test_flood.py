@@ -19,14 +19,16 @@ import pytest
 from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.commands import CreateTicket
+from bot.domain.notices import from_json
 from bot.domain.notifications import Notice, chat_destination
-from bot.emulator.core import EmulatorCore, RequestRecord
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from bot.services.tickets import Created
+from emulator.core import EmulatorCore, RequestRecord
+from emulator.ptb import EmulatedRequest
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database, open_database
 from tests.support.clock import LoopClock
 from tests.support.database import fresh_sqlite
-from tests.support.emulated_request import EmulatedRequest
+from tests.support.world import chat_origin
 
 GROUP = -1001234567890
 AGENT = 1
@@ -90,7 +92,9 @@ async def _queue(bot: TicketBot, database: Database, destinations: list[int]) ->
     """One reminder-shaped notice per destination, written as the services would."""
     agent = await bot.services.people.actor(bot.services.directory.teams()[0].team.id, AGENT)
     created = await bot.services.tickets.create(
-        agent, CreateTicket("TB1", "task", None, "flood"), confirmed=True
+        CreateTicket("TB1", "task", None, "flood"),
+        chat_origin(agent, in_group=True),
+        confirmed=True,
     )
     assert isinstance(created, Created)
     ticket = created.ticket
@@ -113,7 +117,7 @@ async def _queue(bot: TicketBot, database: Database, destinations: list[int]) ->
             "payload": {"text": "hello"},
         },
     }
-    notices = [Notice(chat_destination(chat), payload) for chat in destinations]
+    notices = [Notice(chat_destination(chat), from_json(payload)) for chat in destinations]
     now = bot.clock.now()
     await database.transact(lambda tx: tx.outbox.add(ticket.team_id, notices, now))
 

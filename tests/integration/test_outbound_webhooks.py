@@ -26,6 +26,7 @@ from tests.support.botworld import (
     start_world,
 )
 from tests.support.clock import FakeClock
+from tests.support.world import act
 
 SECRET = "crm-shared-secret"
 
@@ -104,10 +105,10 @@ async def test_outcomes_reach_the_crm_signed_and_survive_its_outage(
     team_id = services.directory.teams()[0].team.id
     assignee = await services.people.actor(team_id, ASSIGNEE.id)
     supervisor = await services.people.actor(team_id, SUPERVISOR.id)
-    await services.tickets.act(assignee, Action.AGREE, number=1)
-    await services.tickets.act(assignee, Action.DISAGREE, number=2)
-    await services.tickets.act(supervisor, Action.RULE, number=2, text="refund in full")
-    await services.tickets.act(supervisor, Action.CANCEL, number=3, text="duplicate")
+    await act(services, assignee, Action.AGREE, number=1)
+    await act(services, assignee, Action.DISAGREE, number=2)
+    await act(services, supervisor, Action.RULE, number=2, text="refund in full")
+    await act(services, supervisor, Action.CANCEL, number=3, text="duplicate")
     target.failures = 2  # the CRM is down for the first two calls
 
     for _ in range(4):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Executable
 
-from storage.database import Database
+from bot.config import DatabaseSettings
+from storage.database import Database, open_database
 from storage.delivery import claim_query
 from storage.models import Base
 from storage.plans import explain
@@ -51,3 +54,17 @@ async def test_the_sweep_reads_due_tickets_from_the_next_action_index(db: Databa
 async def test_the_dispatcher_claims_from_the_pending_outbox_index(db: Database) -> None:
     plan = await _plan(db, claim_query(limit=50), {"now": NOW})
     assert "ix_outbox_pending" in plan
+
+
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+aiosqlite"])
+async def test_either_sqlite_url_migrates_and_opens_the_database(
+    tmp_path: Path, scheme: str
+) -> None:
+    settings = DatabaseSettings(url=f"{scheme}:///{tmp_path / 'bot.db'}")
+    database = open_database(settings)
+    try:
+        assert database.backend == "sqlite"
+        assert await database.migrate() == "0001"
+        assert await database.read(lambda tx: tx.dialogues.get(1, 1)) is None
+    finally:
+        await database.dispose()

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import ColumnElement, Table, func, select
 
+from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.errors import Conflict, NotFound, Refused
 from bot.domain.model import Action, EventType, Role, Status
@@ -21,7 +22,9 @@ from tests.support.world import (
     OTHER_ASSIGNEE,
     OUTSIDER,
     SUPERVISOR,
+    act,
     build_world,
+    chat_origin,
 )
 
 
@@ -55,11 +58,15 @@ async def test_duplicate_order_and_kind_asks_for_confirmation_and_writes_nothing
     first = await world.create("TB1001")
     command = CreateTicket("TB1001", "aftersale", None, "again")
 
-    warned = await world.services.tickets.create(world.actor(AGENT), command)
+    warned = await world.services.tickets.create(
+        command, chat_origin(world.actor(AGENT), in_group=True)
+    )
 
     assert warned == DuplicateFound(first.number)
     assert await _count(db, tickets) == 1
-    confirmed = await world.services.tickets.create(world.actor(AGENT), command, confirmed=True)
+    confirmed = await world.services.tickets.create(
+        command, chat_origin(world.actor(AGENT), in_group=True), confirmed=True
+    )
     assert isinstance(confirmed, Created)
     assert confirmed.ticket.number == 2
 
@@ -71,7 +78,7 @@ async def test_unknown_assignee_is_not_found_and_leaves_no_half_ticket(
     command = CreateTicket("TB1", "aftersale", UserRef(username="nobody_here"), "x")
 
     with pytest.raises(NotFound) as raised:
-        await world.services.tickets.create(world.actor(AGENT), command)
+        await world.services.tickets.create(command, chat_origin(world.actor(AGENT), in_group=True))
 
     assert raised.value.key == "notfound.member"
     assert await _count(db, tickets) == 0
@@ -100,20 +107,13 @@ async def test_cancel_racing_outcome_has_one_winner_and_a_clear_conflict(
 
     # The supervisor confirms the cancel and the assignee presses Agreed on the same version of
     # the ticket at the same moment (buttons carry the version they were shown with).
+    seen = TicketRef(ticket.number, seen=ticket.stamp)
     results = await asyncio.gather(
-        service.act(
-            world.actor(SUPERVISOR),
-            Action.CANCEL,
-            number=ticket.number,
-            text="duplicate order",
-            expected_version=ticket.version,
+        service.execute(
+            ChangeTicket(seen, Action.CANCEL, "duplicate order"),
+            chat_origin(world.actor(SUPERVISOR)),
         ),
-        service.act(
-            world.actor(ASSIGNEE),
-            Action.AGREE,
-            number=ticket.number,
-            expected_version=ticket.version,
-        ),
+        service.execute(ChangeTicket(seen, Action.AGREE), chat_origin(world.actor(ASSIGNEE))),
         return_exceptions=True,
     )
 
@@ -136,9 +136,7 @@ async def test_a_stale_write_is_refused_by_the_version_column(
 ) -> None:
     world = await build_world(db, clock)
     ticket = await world.create()
-    await world.services.tickets.act(
-        world.actor(ASSIGNEE), Action.ACKNOWLEDGE, number=ticket.number
-    )
+    await act(world.services, world.actor(ASSIGNEE), Action.ACKNOWLEDGE, number=ticket.number)
 
     with pytest.raises(Conflict):
         await db.transact(lambda tx: tx.tickets.save(ticket, expected_version=ticket.version))
@@ -149,15 +147,15 @@ async def test_agent_cannot_cancel_only_request(db: Database, clock: FakeClock) 
     ticket = await world.create()
 
     with pytest.raises(Refused):
-        await world.services.tickets.act(
-            world.actor(AGENT), Action.CANCEL, number=ticket.number, text="dup"
+        await act(
+            world.services, world.actor(AGENT), Action.CANCEL, number=ticket.number, text="dup"
         )
-    requested = await world.services.tickets.act(
-        world.actor(AGENT), Action.REQUEST_CANCEL, number=ticket.number, text="dup"
+    requested = await act(
+        world.services, world.actor(AGENT), Action.REQUEST_CANCEL, number=ticket.number, text="dup"
     )
     assert requested.ticket.cancel_request is not None
-    rejected = await world.services.tickets.act(
-        world.actor(SUPERVISOR), Action.REJECT_CANCEL, number=ticket.number
+    rejected = await act(
+        world.services, world.actor(SUPERVISOR), Action.REJECT_CANCEL, number=ticket.number
     )
     assert rejected.ticket.status is Status.OPEN
     assert rejected.ticket.cancel_request is None
@@ -178,14 +176,16 @@ async def test_transfer_moves_the_card_and_requires_acknowledging_again(
     world = await build_world(db, clock)
     ticket = await world.create()
     service = world.services.tickets
-    await service.act(world.actor(ASSIGNEE), Action.ACKNOWLEDGE, number=ticket.number)
+    await act(world.services, world.actor(ASSIGNEE), Action.ACKNOWLEDGE, number=ticket.number)
 
-    moved = await service.act(
-        world.actor(ASSIGNEE),
-        Action.TRANSFER,
-        number=ticket.number,
-        assignee=UserRef(username=OTHER_ASSIGNEE.username),
-        text="warehouse issue",
+    moved = await service.execute(
+        ChangeTicket(
+            TicketRef(ticket.number),
+            Action.TRANSFER,
+            "warehouse issue",
+            UserRef(username=OTHER_ASSIGNEE.username),
+        ),
+        chat_origin(world.actor(ASSIGNEE)),
     )
 
     assert moved.ticket.status is Status.OPEN

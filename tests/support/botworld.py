@@ -16,15 +16,14 @@ from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.model import EventType
 from bot.domain.ticket import Ticket
-from bot.emulator.core import EmulatorCore, MediaItem
-from bot.emulator.params import UploadedFile
-from bot.emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
+from emulator import EmulatorCore, MediaItem, UploadedFile
+from emulator.ptb import EmulatedRequest
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database
 from storage.delivery import OutboxRow
 from storage.tickets import EvidenceItem, TicketRepository, ticket_from_row
 from storage.transaction import Transaction
 from tests.support.clock import FakeClock
-from tests.support.emulated_request import EmulatedRequest
 
 GROUP = -1001234567890
 AGENT = PersonaSpec(1001, "Lin", "Mei", "linmei_cs", "zh-hans", role="agent")

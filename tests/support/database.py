@@ -26,7 +26,7 @@ def postgres_url() -> str | None:
 
 
 def sqlite_settings(path: Path) -> DatabaseSettings:
-    return DatabaseSettings(url=f"sqlite+aiosqlite:///{path}")
+    return DatabaseSettings(url=f"sqlite:///{path}")
 
 
 async def migrated_sqlite_template(directory: Path) -> Path:

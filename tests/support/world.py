@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.changes import ChangeTicket, Channel, Origin, TicketRef
 from bot.domain.commands import CreateTicket, UserRef
+from bot.domain.model import Action
 from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor
 from bot.domain.ticket import Ticket
 from bot.services.container import Services, build_services
-from bot.services.tickets import Created
+from bot.services.tickets import Acted, Created
 from storage.database import Database
 from tests.support.clock import FakeClock
 
@@ -65,7 +67,9 @@ class World:
             UserRef(username=assignee.username) if assignee else None,
             description,
         )
-        result = await self.services.tickets.create(self.actor(by), command, confirmed=True)
+        result = await self.services.tickets.create(
+            command, chat_origin(self.actor(by), in_group=True), confirmed=True
+        )
         assert isinstance(result, Created)
         return result.ticket
 
@@ -81,3 +85,16 @@ async def build_world(db: Database, clock: FakeClock, settings: Settings | None 
     await services.people.learn(OUTSIDER)
     world.actors[OUTSIDER.username or ""] = await services.people.actor(world.team.id, OUTSIDER.id)
     return world
+
+
+def chat_origin(actor: Actor, *, in_group: bool = False) -> Origin:
+    """A change typed in the chat by `actor` (no update id: nothing to deduplicate)."""
+    return Origin(actor, Channel.CHAT, in_group=in_group)
+
+
+async def act(
+    services: Services, actor: Actor, action: Action, *, number: int, text: str | None = None
+) -> Acted:
+    """`action` on ticket `number` as `actor`, through the one write path."""
+    change = ChangeTicket(TicketRef(number), action, text)
+    return await services.tickets.execute(change, chat_origin(actor))

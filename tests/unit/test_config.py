@@ -164,7 +164,7 @@ def only_error_line(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
         pytest.param(
             '[database]\nurl = "mysql://root@localhost/ticketbot"\n',
             "database.url",
-            "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
+            "expected sqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
             " (got 'mysql://root@localhost/ticketbot')",
             id="bad-database-url",
         ),
@@ -229,9 +229,9 @@ def test_missing_file_prints_one_line_naming_the_file(
         ),
         pytest.param(
             "TICKETBOT_DATABASE__URL",
-            "sqlite:///x.db",
+            "postgresql://postgres@db/ticketbot",
             "database.url",
-            "(got 'sqlite:///x.db')",
+            "(got 'postgresql://postgres@db/ticketbot')",
             id="bad-database-url",
         ),
     ],
@@ -300,9 +300,21 @@ def test_defaults_give_the_eight_kinds_of_the_product_with_24h_and_4h() -> None:
 def test_defaults_are_polling_on_sqlite_without_teams() -> None:
     settings = load_settings(None, {})
     assert settings.telegram.mode == "polling"
-    assert settings.database.url.startswith("sqlite+aiosqlite://")
+    assert settings.database.url == "sqlite:///ticketbot.db"
     assert settings.teams == ()
     assert settings.server.port == 8080
+
+
+@pytest.mark.parametrize("url", ["sqlite:///data/bot.db", "sqlite+aiosqlite:///data/bot.db"])
+def test_both_spellings_of_an_sqlite_url_open_the_same_file_with_pysqlite(url: str) -> None:
+    settings = load_settings(None, {"TICKETBOT_DATABASE__URL": url})
+    assert settings.database.url == url
+    assert settings.database.sqlite_url == "sqlite:///data/bot.db"
+
+
+def test_a_postgresql_url_is_no_sqlite_url() -> None:
+    url = "postgresql+asyncpg://bot@db/ticketbot"
+    assert load_settings(None, {"TICKETBOT_DATABASE__URL": url}).database.sqlite_url is None
 
 
 def test_sla_section_changes_every_kinds_default(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.actions import EVENT_OF_ACTION
 from bot.domain.deadlines import EscalationPolicy
 from bot.domain.errors import DomainError, Refused, UsageError
 from bot.domain.lifecycle import TRANSITIONS, allowed_actions, next_status
 from bot.domain.model import (
     AWAITING_REPLY,
     DEFAULT_KINDS,
-    EVENT_OF_ACTION,
     FINISHED_STATUSES,
     Action,
     EventType,

@@ -1,4 +1,4 @@
-"""Bot API error type raised inside the emulator and rendered as Telegram's error JSON."""
+"""The Bot API error type, rendered as Telegram's error JSON, and the personas' own mistakes."""
 
 from __future__ import annotations
 
@@ -14,13 +14,11 @@ class ApiError(Exception):
         description: str,
         *,
         retry_after: int | None = None,
-        migrate_to_chat_id: int | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
-        self.migrate_to_chat_id = migrate_to_chat_id
 
     def body(self) -> dict[str, Any]:
         """The JSON body Telegram answers with for this error."""
@@ -29,13 +27,8 @@ class ApiError(Exception):
             "error_code": self.status,
             "description": self.description,
         }
-        parameters: dict[str, int] = {}
         if self.retry_after is not None:
-            parameters["retry_after"] = self.retry_after
-        if self.migrate_to_chat_id is not None:
-            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
-        if parameters:
-            body["parameters"] = parameters
+            body["parameters"] = {"retry_after": self.retry_after}
         return body
 
 
@@ -57,3 +50,7 @@ def too_many_requests(retry_after: int) -> ApiError:
 def conflict(reason: str) -> ApiError:
     """409 with Telegram's "Conflict: " prefix."""
     return ApiError(409, f"Conflict: {reason}")
+
+
+class PersonaError(ValueError):
+    """A persona action that no Telegram client would allow (not a member, no such button...)."""

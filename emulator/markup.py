@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.entities import check_link
-from bot.emulator.errors import bad_request
+from emulator.entities import check_link
+from emulator.errors import bad_request
 
 _INLINE_ACTIONS = (
     "url",

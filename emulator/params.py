@@ -7,10 +7,11 @@ objects JSON-encoded; JSON bodies deliver native types. Telegram accepts both, a
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.errors import bad_request
+from emulator.errors import bad_request
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,6 @@ class Params:
             raise bad_request(missing)
         return value
 
-    def require_str(self, name: str, missing: str) -> str:
-        value = self.get_str(name)
-        if value is None or value == "":
-            raise bad_request(missing)
-        return value
-
     def get_float(self, name: str, *, default: float) -> float:
         value = self.values.get(name)
         if value is None or value == "":
@@ -136,3 +131,7 @@ class Params:
             return int(text)
         except ValueError as exc:
             raise bad_request("chat not found") from exc
+
+
+#: One Bot API method: its parameters in, its result out (or an ApiError raised).
+Handler = Callable[[Params], Awaitable[Any]]

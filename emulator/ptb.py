@@ -1,4 +1,4 @@
-"""A python-telegram-bot request backend that calls the emulator core in-process (no sockets).
+"""The in-process transport for python-telegram-bot: a request backend calling the core, no sockets.
 
 Usage::
 
@@ -26,8 +26,10 @@ from urllib.parse import unquote, urlsplit
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.params import UploadedFile
+from emulator.core import EmulatorCore
+from emulator.params import UploadedFile
+
+__all__ = ["EmulatedRequest"]
 
 _API_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[^/]+)$")
 _FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
@@ -39,10 +41,6 @@ class EmulatedRequest(BaseRequest):
     def __init__(self, core: EmulatorCore, read_timeout: float | None = 5.0) -> None:
         self._core = core
         self._read_timeout = read_timeout
-
-    @property
-    def core(self) -> EmulatorCore:
-        return self._core
 
     @property
     def read_timeout(self) -> float | None:

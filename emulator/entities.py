@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request
+from emulator.errors import ApiError, bad_request
 
 # tdlib's sort priority for entities sharing offset and length (outer entity first).
 _TYPE_PRIORITY = MappingProxyType(

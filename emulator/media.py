@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-FileKind = Literal["photo", "document", "video", "audio", "voice", "animation", "sticker"]
+from emulator.errors import bad_request
+from emulator.params import UploadedFile
+
+MediaKind = Literal["photo", "video", "document"]
 
 # Telegram's file_id prefixes make ids recognisable in logs; the emulator only mimics their look.
 _ID_PREFIX = MappingProxyType(
@@ -17,10 +20,6 @@ _ID_PREFIX = MappingProxyType(
         "photo": "AgACAgIAAxk",
         "document": "BQACAgIAAxk",
         "video": "BAACAgIAAxk",
-        "audio": "CQACAgIAAxk",
-        "voice": "AwACAgIAAxk",
-        "animation": "CgACAgIAAxk",
-        "sticker": "CAACAgIAAxk",
     }
 )
 _FOLDER = MappingProxyType(
@@ -28,10 +27,6 @@ _FOLDER = MappingProxyType(
         "photo": "photos",
         "document": "documents",
         "video": "videos",
-        "audio": "music",
-        "voice": "voice",
-        "animation": "animations",
-        "sticker": "stickers",
     }
 )
 # Longest side of each PhotoSize Telegram generates (s, m, x, y, w); the original is capped at w.
@@ -223,3 +218,65 @@ def video_dict(item: StoredFile) -> dict[str, Any]:
     result["height"] = item.height or 0
     result["duration"] = int(item.extra.get("duration", 0))
     return result
+
+
+def photo_sizes(files: FileStore, source: UploadedFile | StoredFile) -> list[dict[str, Any]]:
+    """The PhotoSizes of a new upload (stored now) or of a photo sent before (by file_id)."""
+    if isinstance(source, UploadedFile):
+        sizes = files.add_photo(source.data)
+        ids = [item.file_id for item in sizes]
+        for item in sizes:
+            item.extra["sizes"] = ids
+    else:
+        if source.kind != "photo":
+            raise bad_request("type of file mismatch")
+        ids = list(source.extra.get("sizes", [source.file_id]))
+        sizes = [stored for file_id in ids if (stored := files.get(file_id))]
+    return [photo_size_dict(item) for item in sizes]
+
+
+def stored_document(
+    files: FileStore,
+    source: UploadedFile | StoredFile,
+    kind: str,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    duration: int | None = None,
+) -> StoredFile:
+    """A new upload stored as `kind`, or a file sent before, which must be of that kind."""
+    if isinstance(source, StoredFile):
+        if source.kind != kind:
+            raise bad_request("type of file mismatch")
+        return source
+    stored = files.add(
+        kind,
+        source.data,
+        file_name=source.filename or None,
+        mime_type=guess_mime_type(source.filename, source.content_type),
+        width=width,
+        height=height,
+    )
+    if duration is not None:
+        stored.extra["duration"] = duration
+    return stored
+
+
+def media_payload(
+    files: FileStore,
+    kind: MediaKind,
+    source: UploadedFile | StoredFile,
+    *,
+    width: int | None = 640,
+    height: int | None = 360,
+    duration: int | None = 0,
+) -> Any:
+    """What a message carries under its `kind` key: PhotoSizes, a Video or a Document."""
+    if kind == "photo":
+        return photo_sizes(files, source)
+    if kind == "video":
+        video = stored_document(
+            files, source, "video", width=width, height=height, duration=duration
+        )
+        return video_dict(video)
+    return document_dict(stored_document(files, source, "document"))

@@ -1,4 +1,4 @@
-"""Run the emulator alone: `python -m bot.emulator --port 8081 --lang zh` serves API and panel."""
+"""Run the emulator alone: `python -m emulator --port 8081 --lang zh` serves API and panel."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import argparse
 import asyncio
 import logging
 
-from bot.emulator.core import EmulatorCore
-from bot.emulator.scenario import demo_scenario
-from bot.emulator.server import SUPPORTED_LANGS, start_server
+from emulator.core import EmulatorCore
+from emulator.scenario import demo_scenario
+from emulator.server import SUPPORTED_LANGS, start_server
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("emulator")
 
 
 async def serve(host: str, port: int, lang: str, flood_limits: bool) -> None:

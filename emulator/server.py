@@ -3,7 +3,7 @@
 Routes
     /bot{token}/{method}            Bot API (GET query, urlencoded form, JSON, multipart)
     /file/bot{token}/{file_path}    file downloads, as on api.telegram.org
-    /                               the chat panel (static files under bot/emulator/static/)
+    /                               the chat panel (static files under emulator/static/)
     /panel/api/state                GET  bot, personas, chats, current persona, lang, flood flag
     /panel/api/chats/{chat_id}      GET  messages + keyboard state + command menu (?persona_id=)
     /panel/api/persona              POST {"persona_id"}                 switch who the panel is
@@ -65,9 +65,12 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.core import EmulatorCore, Event, MediaItem, MediaKind, PersonaError
-from bot.emulator.errors import ApiError, bad_request
-from bot.emulator.params import UploadedFile
+from emulator.chats import Event
+from emulator.core import EmulatorCore
+from emulator.errors import ApiError, PersonaError, bad_request
+from emulator.media import MediaKind
+from emulator.params import UploadedFile
+from emulator.personas import MediaItem
 
 logger = logging.getLogger(__name__)
 
@@ -120,23 +123,32 @@ async def read_api_params(
         form = await request.post()
         params.update({key: value for key, value in form.items() if isinstance(value, str)})
     elif content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        while True:
-            part = await reader.next()
-            if part is None:
-                break
-            if not isinstance(part, BodyPartReader) or part.name is None:
-                continue
-            if part.filename is not None:
-                data = await part.read(decode=True)
-                files[part.name] = UploadedFile(
-                    part.filename,
-                    part.headers.get("Content-Type", "application/octet-stream"),
-                    bytes(data),
-                )
-            else:
-                params[part.name] = await part.text()
+        fields, uploads = await _read_multipart(request)
+        params.update(fields)
+        files.update(uploads)
     return params, files
+
+
+async def _read_multipart(
+    request: web.Request,
+) -> tuple[dict[str, str], list[tuple[str, UploadedFile]]]:
+    """A multipart body's text fields, and its file parts in order with their field names."""
+    fields: dict[str, str] = {}
+    uploads: list[tuple[str, UploadedFile]] = []
+    reader = await request.multipart()
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        if part.filename is not None:
+            data = bytes(await part.read(decode=True))
+            content_type = part.headers.get("Content-Type", "application/octet-stream")
+            uploads.append((part.name, UploadedFile(part.filename, content_type, data)))
+        else:
+            fields[part.name] = await part.text()
+    return fields, uploads
 
 
 async def _bot_api(request: web.Request) -> web.Response:
@@ -299,21 +311,8 @@ def _media_kind(upload: UploadedFile, as_file: bool) -> MediaKind:
 
 async def _upload(request: web.Request) -> web.Response:
     core = request.app[PANEL_KEY].core
-    fields: dict[str, str] = {}
-    uploads: list[UploadedFile] = []
-    reader = await request.multipart()
-    while True:
-        part = await reader.next()
-        if part is None:
-            break
-        if not isinstance(part, BodyPartReader) or part.name is None:
-            continue
-        if part.filename is not None:
-            data = bytes(await part.read(decode=True))
-            content_type = part.headers.get("Content-Type", "application/octet-stream")
-            uploads.append(UploadedFile(part.filename, content_type, data))
-        else:
-            fields[part.name] = await part.text()
+    fields, parts = await _read_multipart(request)
+    uploads = [upload for _, upload in parts]
     if not uploads:
         raise PersonaError("no file in the upload")
     persona_id = _need_int(fields, "persona_id")

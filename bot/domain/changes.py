@@ -1,0 +1,101 @@
+"""A change to a ticket as one typed command, and its origin: every entrypoint makes these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import assert_never
+
+from bot.domain.commands import (
+    AddNote,
+    Appeal,
+    RecordOutcome,
+    Remind,
+    Reopen,
+    Transfer,
+    UserRef,
+    Verdict,
+)
+from bot.domain.model import Action, Outcome
+from bot.domain.permissions import Actor
+
+
+class Channel(StrEnum):
+    """The entrypoint a change came through."""
+
+    CHAT = "chat"
+    BUTTON = "button"
+    WEB = "web"
+    API = "api"
+    PLATFORM = "platform"
+    SCHEDULER = "scheduler"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who acts, through which channel; `update_id` is recorded with the change, so an update
+    Telegram delivers again has its effect once."""
+
+    actor: Actor
+    channel: Channel
+    update_id: int | None = None
+    #: The change happened in the team's group, whose members read the answer already.
+    in_group: bool = False
+
+    @classmethod
+    def chat(cls, actor: Actor, update_id: int, *, in_group: bool, button: bool = False) -> Origin:
+        channel = Channel.BUTTON if button else Channel.CHAT
+        return cls(actor, channel, update_id, in_group)
+
+    @classmethod
+    def scheduler(cls, team_id: int) -> Origin:
+        return cls(Actor.system(team_id), Channel.SCHEDULER)
+
+    def as_actor(self, actor: Actor) -> Origin:
+        """The same origin for the actor's session in another team (a button's ticket)."""
+        return Origin(actor, self.channel, self.update_id, self.in_group)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """A ticket as a command names it: by its number in the team, or by id (a button)."""
+
+    number: int | None = None
+    ticket_id: int | None = None
+    #: The ticket's `stamp` when the button was drawn; None: whatever is current.
+    seen: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTicket:
+    """One action on one ticket; an outcome is read as the action it means for the kind."""
+
+    ticket: TicketRef
+    action: Action | Outcome
+    text: str | None = None
+    assignee: UserRef | None = None
+
+
+#: The chat grammar's commands that change a ticket without a confirmation step.
+TicketCommand = AddNote | Transfer | RecordOutcome | Verdict | Appeal | Reopen | Remind
+
+
+def change_of(command: TicketCommand) -> ChangeTicket:
+    """The change a parsed command asks for."""
+    match command:
+        case AddNote(number, text):
+            return ChangeTicket(TicketRef(number), Action.NOTE, text)
+        case Transfer(number, assignee, reason):
+            return ChangeTicket(TicketRef(number), Action.TRANSFER, reason, assignee)
+        case RecordOutcome(number, outcome, note):
+            return ChangeTicket(TicketRef(number), outcome, note)
+        case Verdict(number, text):
+            return ChangeTicket(TicketRef(number), Action.RULE, text)
+        case Appeal(number, reason):
+            return ChangeTicket(TicketRef(number), Action.APPEAL, reason)
+        case Reopen(number, reason):
+            return ChangeTicket(TicketRef(number), Action.REOPEN, reason)
+        case Remind(number, text):
+            return ChangeTicket(TicketRef(number), Action.NUDGE, text)
+        case _:
+            assert_never(command)

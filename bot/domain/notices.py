@@ -1,0 +1,138 @@
+"""The outbox's messages as types: one frozen dataclass per payload, stored as JSON.
+
+`to_json` writes a payload with its `template`; `from_json` reads it back into its dataclass,
+so the renderer and the dispatcher never reach into nested dictionaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any, ClassVar, Final
+
+from bot.domain.actions import Template
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSnapshot:
+    """The ticket fields a notice shows, frozen at the time of the event."""
+
+    ticket_id: int | None
+    number: int
+    order_id: str
+    kind: str
+    status: str
+    creator_id: int
+    assignee_id: int | None
+    due_at: str
+    #: What the notice's buttons are drawn for (`Ticket.stamp`).
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSnapshot:
+    type: str
+    actor_id: int | None
+    at: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventNotice:
+    """A notice about one event of a ticket (created, note, escalated, ...)."""
+
+    template: Template
+    ticket: TicketSnapshot
+    event: EventSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class CardNotice:
+    """Show the ticket's card in a private chat: edited in place, or sent anew (`resend`)."""
+
+    template: ClassVar[Template] = Template.CARD
+    ticket_id: int
+    resend: bool = False
+    #: Who asked for it to be sent again, and what they said (a nudge).
+    actor_id: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumAck:
+    """One receipt for a whole album, sent once its files have arrived."""
+
+    template: ClassVar[Template] = Template.ALBUM_ACK
+    ticket_id: int
+    media_group_id: str | None
+    user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DmFallback:
+    """A refused private message, taken to the team's group with a button opening the bot."""
+
+    template: ClassVar[Template] = Template.DM_FALLBACK
+    user_id: int
+    number: int | None
+    ticket_id: int | None
+    text: str
+    bot_username: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookNotice:
+    template: ClassVar[Template] = Template.WEBHOOK
+    body: dict[str, Any]
+
+
+NoticePayload = EventNotice | CardNotice | AlbumAck | DmFallback | WebhookNotice
+
+_SIMPLE: Final[dict[Template, type[CardNotice | AlbumAck | DmFallback | WebhookNotice]]] = {
+    Template.CARD: CardNotice,
+    Template.ALBUM_ACK: AlbumAck,
+    Template.DM_FALLBACK: DmFallback,
+    Template.WEBHOOK: WebhookNotice,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message to deliver after commit: where to, what, and how long to hold it back."""
+
+    destination: str
+    payload: NoticePayload
+    delay: timedelta = timedelta(0)
+
+
+def to_json(payload: NoticePayload) -> dict[str, Any]:
+    """The payload as the outbox stores it: its fields and its template."""
+    data = asdict(payload)
+    data["template"] = payload.template.value
+    return data
+
+
+def from_json(data: dict[str, Any]) -> NoticePayload:
+    """An outbox row's payload back in its dataclass; ValueError for one we did not write."""
+    fields = dict(data)
+    template = Template(fields.pop("template"))
+    simple = _SIMPLE.get(template)
+    if simple is not None:
+        return simple(**fields)
+    return EventNotice(
+        template, TicketSnapshot(**fields["ticket"]), EventSnapshot(**fields["event"])
+    )
+
+
+def chat_destination(chat_id: int) -> str:
+    return f"chat:{chat_id}"
+
+
+def webhook_destination(url: str) -> str:
+    return f"webhook:{url}"
+
+
+def chat_of(destination: str) -> int | None:
+    """The chat id of a `chat:` destination (None for a webhook)."""
+    kind, _, target = destination.partition(":")
+    return int(target) if kind == "chat" else None

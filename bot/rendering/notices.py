@@ -1,0 +1,140 @@
+"""Notices about one event as messages: one render function per template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from bot.domain.actions import Template
+from bot.domain.model import EventType
+from bot.domain.notices import EventNotice
+from bot.domain.people import Person
+from bot.i18n import Markup, Texts, escape
+from bot.rendering.callbacks import Verb, encode
+from bot.rendering.messages import Button, Keyboard, Message
+from bot.rendering.render import Renderer, mention, name_of, supervisors_line, tag
+
+
+@dataclass(frozen=True, slots=True)
+class _Notice:
+    """What a template's render function reads: the notice, its texts and its parameters."""
+
+    notice: EventNotice
+    details: Mapping[str, Any]
+    people: Mapping[int, Person]
+    texts: Texts
+    params: dict[str, Any]
+
+
+#: A template's headline key, with the parameters and buttons it adds.
+_Render = Callable[[_Notice], tuple[str, Keyboard]]
+
+
+def _plain(key: str, *, quote: bool = True) -> _Render:
+    def render(notice: _Notice) -> tuple[str, Keyboard]:
+        if not quote:
+            notice.params["text"] = ""
+        return key, ()
+
+    return render
+
+
+def _escalated(notice: _Notice) -> tuple[str, Keyboard]:
+    details, texts = notice.details, notice.texts
+    if notice.notice.event.type == EventType.OUTCOME.value:
+        key = "notice.escalated_disagreed"
+    elif int(details.get("level", 1)) > 1:
+        key = "notice.escalated_again"
+    else:
+        key = "notice.escalated_timeout"
+    failed = details.get("assignee_id", notice.notice.ticket.assignee_id)
+    notice.params["assignee"] = (
+        mention(notice.people, failed, texts) if failed else texts("person.nobody")
+    )
+    return key, ()
+
+
+def _resolved(notice: _Notice) -> tuple[str, Keyboard]:
+    outcome = notice.details.get("outcome", "done")
+    notice.params["outcome"] = notice.texts(f"outcome.{outcome}")
+    return "notice.resolved", ()
+
+
+def _transferred(notice: _Notice) -> tuple[str, Keyboard]:
+    details, people, texts = notice.details, notice.people, notice.texts
+    notice.params["from"] = name_of(people, details.get("from"), texts)
+    notice.params["to"] = mention(people, details["to"], texts) if details.get("to") else ""
+    return "notice.transferred", ()
+
+
+def _cancel_requested(notice: _Notice) -> tuple[str, Keyboard]:
+    ticket, texts = notice.notice.ticket, notice.texts
+    # Bound to this request: approving a later one needs that request's own notice.
+    approve = encode(Verb.APPROVE_CANCEL, ticket.ticket_id, ticket.stamp)
+    reject = encode(Verb.REJECT_CANCEL, ticket.ticket_id, ticket.stamp)
+    buttons = (
+        (
+            Button(texts("button.approve_cancel"), approve),
+            Button(texts("button.reject_cancel"), reject),
+        ),
+    )
+    return "notice.cancel_requested", buttons
+
+
+def _cancelled(notice: _Notice) -> tuple[str, Keyboard]:
+    if notice.details.get("request_reason"):
+        notice.params["text"] = notice.details["request_reason"]
+    return "notice.cancelled", ()
+
+
+#: Every event template and how it renders; the quoted text (note, reason, ruling) follows
+#: the headline unless the template says `quote=False`.
+RENDERERS: Final[Mapping[Template, _Render]] = {
+    Template.CREATED: _plain("notice.created", quote=False),
+    Template.REMINDER: _plain("notice.reminder", quote=False),
+    Template.NOTE: _plain("notice.note"),
+    Template.TRANSFERRED: _transferred,
+    Template.RESOLVED: _resolved,
+    Template.ESCALATED: _escalated,
+    Template.CANCEL_REQUESTED: _cancel_requested,
+    Template.CANCEL_REJECTED: _plain("notice.cancel_rejected"),
+    Template.CANCELLED: _cancelled,
+    Template.RULED: _plain("notice.ruled"),
+    Template.APPEALED: _plain("notice.appealed"),
+    Template.REOPENED: _plain("notice.reopened"),
+}
+
+
+def render_notice(
+    renderer: Renderer,
+    notice: EventNotice,
+    people: Mapping[int, Person],
+    texts: Texts,
+    zone: ZoneInfo,
+    supervisors: Iterable[int],
+    now: datetime,
+) -> Message:
+    """A notice about one event, from the snapshot the outbox row carries."""
+    ticket, event = notice.ticket, notice.event
+    details = event.payload
+    due_at = datetime.fromisoformat(details.get("due_at") or ticket.due_at)
+    params: dict[str, Any] = {
+        "tag": tag(ticket.number),
+        "kind": renderer.kind_label(ticket.kind, texts),
+        "order": Markup(f"<code>{escape(ticket.order_id)}</code>"),
+        "who": name_of(people, event.actor_id, texts),
+        "creator": name_of(people, ticket.creator_id, texts),
+        "assignee": name_of(people, ticket.assignee_id, texts),
+        "text": details.get("text") or "",
+        "due": texts.moment(due_at, zone),
+        "left": texts.span(max(due_at - now, timedelta(0))),
+        "supervisors": supervisors_line(supervisors, people, texts),
+    }
+    key, buttons = RENDERERS[notice.template](_Notice(notice, details, people, texts, params))
+    text = texts(key, **params)
+    if params["text"]:
+        text = Markup(f"{text}\n{texts('notice.quote', text=params['text'])}")
+    return Message(text, buttons)
