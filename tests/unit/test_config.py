@@ -180,6 +180,30 @@ def only_error_line(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
             "urgent: a new kind needs label_zh and label_en",
             id="new-kind-without-both-labels",
         ),
+        pytest.param(
+            '[[teams]]\nchat_id = 1001\nname = "Shop A"\n',
+            "teams[0].chat_id",
+            "expected a group's chat id, which is negative (got 1001;",
+            id="positive-team-chat-id",
+        ),
+        pytest.param(
+            ONE_TEAM + '[sla]\nreply_within = "4h"\nremind_before = "4h"\n',
+            "sla.remind_before",
+            "expected shorter than reply_within (4h) (got 4h)",
+            id="reminder-not-before-the-deadline",
+        ),
+        pytest.param(
+            ONE_TEAM + '[sla]\nreply_within = "2h"\n',
+            "sla.remind_before",
+            "expected shorter than reply_within (2h) (got 4h)",
+            id="default-reminder-longer-than-the-deadline",
+        ),
+        pytest.param(
+            ONE_TEAM + '[kinds.collab]\nreply_within = "1h"\nremind_before = "90m"\n',
+            "kinds",
+            "collab.remind_before: expected shorter than reply_within (1h) (got 1h30m)",
+            id="kind-reminder-after-its-deadline",
+        ),
     ],
 )
 def test_bad_config_file_prints_one_line_naming_file_key_and_expectation(
@@ -432,44 +456,6 @@ def test_check_config_refuses_the_example_as_shipped_without_a_token(
         f"{EXAMPLE}: telegram.token: expected the bot token from @BotFather"
         " (or set TICKETBOT_TELEGRAM__TOKEN)"
     )
-
-
-@pytest.mark.parametrize(
-    ("toml", "where", "expected"),
-    [
-        pytest.param(
-            '[[teams]]\nchat_id = 1001\nname = "Shop A"\n',
-            "teams[0].chat_id",
-            "expected a group's chat id, which is negative (got 1001;",
-            id="positive-team-chat-id",
-        ),
-        pytest.param(
-            ONE_TEAM + '[sla]\nreply_within = "4h"\nremind_before = "4h"\n',
-            "sla.remind_before",
-            "expected shorter than reply_within (4h) (got 4h)",
-            id="reminder-not-before-the-deadline",
-        ),
-        pytest.param(
-            ONE_TEAM + '[sla]\nreply_within = "2h"\n',
-            "sla.remind_before",
-            "expected shorter than reply_within (2h) (got 4h)",
-            id="default-reminder-longer-than-the-deadline",
-        ),
-        pytest.param(
-            ONE_TEAM + '[kinds.collab]\nreply_within = "1h"\nremind_before = "90m"\n',
-            "kinds",
-            "collab.remind_before: expected shorter than reply_within (1h) (got 1h30m)",
-            id="kind-reminder-after-its-deadline",
-        ),
-    ],
-)
-def test_check_config_refuses_what_cannot_work(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, where: str, expected: str
-) -> None:
-    path = write_config(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n' + toml)
-    line = only_error_line(path, capsys)
-    assert line.startswith(f"{path}: {where}: "), line
-    assert expected in line
 
 
 def test_check_config_without_any_file_says_there_is_none(
