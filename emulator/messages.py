@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from emulator.chats import Chat, Message, World
-from emulator.entities import format_text, to_api_entities
+from emulator.entities import to_api_entities
 from emulator.errors import ApiError, bad_request, too_many_requests
 from emulator.flood import FloodLimiter
+from emulator.formatting import format_text
 from emulator.markup import Markup, parse_markup
 from emulator.media import FileStore, MediaKind, StoredFile, media_payload
 from emulator.params import Handler, Params, UploadedFile

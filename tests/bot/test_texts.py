@@ -11,7 +11,7 @@ import pytest
 from bot.domain.commands import COMMAND_NAMES
 from bot.domain.model import Language
 from bot.i18n import Catalogs, load_catalog
-from emulator.entities import parse_html
+from emulator.formatting import parse_html
 
 ROOT = Path(__file__).resolve().parents[2]
 _PREFIXES = (

@@ -9,13 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.core import EmulatorCore
-from emulator.entities import (
-    find_auto_entities,
-    format_text,
-    to_api_entities,
-    utf16_len,
-)
+from emulator.entities import find_auto_entities, to_api_entities, utf16_len
 from emulator.errors import ApiError
+from emulator.formatting import format_text
 from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, api, ok
 
 
