@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from bot import calendar_cli
 from bot.config import (
     CONFIG_ENV,
     ConfigError,
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add("migrate", _migrate, "upgrade the database to the newest schema")
     add("check-config", _check_config, "validate the configuration and exit")
+    calendar_cli.register_commands(add)
     _register_runtime_commands(add)
     return parser
 

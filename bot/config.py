@@ -6,12 +6,14 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.domain.calendars import parse_hours
 from bot.domain.durations import BadDuration, format_duration, parse_duration
 from bot.domain.model import (
     DEFAULT_KINDS,
@@ -31,6 +34,7 @@ from bot.domain.model import (
     DEFAULT_REPLY_WITHIN,
     EvidenceType,
     Kind,
+    KindClock,
     Language,
     is_kind_name,
 )
@@ -119,6 +123,16 @@ class DatabaseSettings(_Section):
         return self.url if self.url.startswith(SQLITE_URL) else None
 
 
+def _zone_name(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "timezone", f"expected an IANA timezone like Asia/Shanghai (got {name!r})"
+        ) from None
+    return name
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -131,6 +145,8 @@ class TeamSettings(_Section):
     timezone: str = "Asia/Shanghai"
     supervisors: tuple[int, ...] = ()
     admins_are_supervisors: bool = True
+    #: The name of a [calendars.NAME] whose working time business-clock kinds count in.
+    calendar: str | None = None
 
     @field_validator("chat_id")
     @classmethod
@@ -148,13 +164,7 @@ class TeamSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise PydanticCustomError(
-                "timezone", f"expected an IANA timezone like Asia/Shanghai (got {name!r})"
-            ) from None
-        return name
+        return _zone_name(name)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -216,6 +226,55 @@ class KindSettings(_Section):
     remind_before: Duration | None = None
     needs_outcome: bool | None = None
     default_assignee: int | str | None = None
+    #: "business": counted in the team's working time (if it names a calendar); "calendar":
+    #: wall-clock time. Default: business, except collab (the platform's hours are wall-clock).
+    clock: KindClock | None = None
+
+
+def _hours(texts: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        parse_hours(texts)
+    except ValueError as error:
+        raise PydanticCustomError("hours", "{reason}", {"reason": str(error)}) from None
+    return texts
+
+
+Hours = Annotated[tuple[str, ...], AfterValidator(_hours)]
+
+
+class CalendarSettings(_Section):
+    """Working hours with breaks, public holidays and make-up workdays (调休)."""
+
+    timezone: str = "Asia/Shanghai"
+    #: A country code of the `holidays` package ("CN"), or "" for no public holidays.
+    holidays: str = ""
+    mon: Hours = ()
+    tue: Hours = ()
+    wed: Hours = ()
+    thu: Hours = ()
+    fri: Hours = ()
+    sat: Hours = ()
+    sun: Hours = ()
+    #: "YYYY-MM-DD" → that day's hours ([] for a day off), winning over weekdays and holidays.
+    dates: dict[date, Hours] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone_name(name)
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, code: str) -> str:
+        if code and code not in holidays.list_supported_countries():
+            raise PydanticCustomError(
+                "holidays",
+                f"expected a country code of the holidays package like CN (got {code!r})",
+            )
+        return code
+
+    def weekly(self) -> tuple[tuple[str, ...], ...]:
+        return (self.mon, self.tue, self.wed, self.thu, self.fri, self.sat, self.sun)
 
 
 class EvidenceSettings(_Section):
@@ -249,8 +308,21 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     dispatcher: DispatcherSettings = DispatcherSettings()
     kinds: dict[str, KindSettings] = Field(default_factory=dict)
+    calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     evidence: EvidenceSettings = EvidenceSettings()
     integrations: IntegrationSettings = IntegrationSettings()
+
+    @model_validator(mode="after")
+    def _calendars_exist(self) -> Settings:
+        for team in self.teams:
+            if team.calendar is not None and team.calendar not in self.calendars:
+                known = ", ".join(sorted(self.calendars)) or "none"
+                raise PydanticCustomError(
+                    "calendar",
+                    f"team {team.chat_id} names calendar {team.calendar!r}, which no"
+                    f" [calendars.{team.calendar}] defines (defined: {known})",
+                )
+        return self
 
     @field_validator("teams")
     @classmethod
@@ -311,6 +383,7 @@ class Settings(_Section):
                     else bool(default and default.needs_outcome)
                 ),
                 default_assignee=override.default_assignee,
+                clock=override.clock or (default.clock if default else KindClock.BUSINESS),
             )
         return resolved
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.calendars import WorkCalendar
 from bot.domain.model import AWAITING_REPLY, Action, Kind, Status
 
 
@@ -18,16 +19,24 @@ class Deadline:
 
 @dataclass(frozen=True, slots=True)
 class EscalationPolicy:
-    """Team-wide SLA settings that are not per kind."""
+    """The SLA settings that are not per kind, for one ticket: the escalation ladder and,
+    for a kind on a business clock in a team with a calendar, that calendar."""
 
     escalate_again_after: timedelta | None = None
+    calendar: WorkCalendar | None = None
 
 
-def deadline_for(kind: Kind, starts_at: datetime) -> Deadline:
-    """The deadline of a ticket of `kind` whose clock starts at `starts_at`."""
-    due_at = starts_at + kind.reply_within
-    remind_at = due_at - kind.remind_before
-    if kind.remind_before <= timedelta(0) or remind_at <= starts_at:
+def deadline_for(kind: Kind, starts_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+    """The deadline of a ticket of `kind` whose clock starts at `starts_at`; with a calendar,
+    the reply time and the reminder lead are working time, so both fall in working hours."""
+    lead = kind.remind_before
+    if calendar is None:
+        due_at = starts_at + kind.reply_within
+        remind_at = due_at - lead
+    else:
+        due_at = calendar.add(starts_at, kind.reply_within)
+        remind_at = calendar.add(starts_at, max(kind.reply_within - lead, timedelta(0)))
+    if lead <= timedelta(0) or lead >= kind.reply_within or remind_at <= starts_at:
         return Deadline(due_at, None)
     return Deadline(due_at, remind_at)
 
@@ -64,7 +73,11 @@ def plan_next_action(
         # Anyone acting on the escalated ticket stops the ladder: it is no longer untouched.
         and touched_at <= escalated_at
     ):
-        return NextAction(Action.ESCALATE_AGAIN, escalated_at + policy.escalate_again_after)
+        again = escalated_at + policy.escalate_again_after
+        # Nobody is there to be called on outside working hours: it waits for the opening.
+        if policy.calendar is not None:
+            again = policy.calendar.next_opening(again)
+        return NextAction(Action.ESCALATE_AGAIN, again)
     return None
 
 

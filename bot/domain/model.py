@@ -115,6 +115,14 @@ class Language(StrEnum):
     EN = "en"
 
 
+class KindClock(StrEnum):
+    """How a kind's deadlines count: in the team's working time, or on the wall clock."""
+
+    BUSINESS = "business"
+    #: The platform's 24 hours for a collaborative work order are wall-clock hours.
+    CALENDAR = "calendar"
+
+
 _KIND_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -134,6 +142,7 @@ class Kind:
     remind_before: timedelta
     needs_outcome: bool
     default_assignee: int | str | None = None
+    clock: KindClock = KindClock.BUSINESS
 
     def label(self, language: Language | str) -> str:
         return self.label_zh if language == Language.ZH else self.label_en
@@ -151,8 +160,17 @@ DEFAULT_REPLY_WITHIN: Final = timedelta(hours=24)
 DEFAULT_REMIND_BEFORE: Final = timedelta(hours=4)
 
 
-def _kind(name: str, zh: str, en: str, *, needs_outcome: bool = False) -> Kind:
-    return Kind(name, zh, en, DEFAULT_REPLY_WITHIN, DEFAULT_REMIND_BEFORE, needs_outcome)
+def _kind(
+    name: str,
+    zh: str,
+    en: str,
+    *,
+    needs_outcome: bool = False,
+    clock: KindClock = KindClock.BUSINESS,
+) -> Kind:
+    return Kind(
+        name, zh, en, DEFAULT_REPLY_WITHIN, DEFAULT_REMIND_BEFORE, needs_outcome, clock=clock
+    )
 
 
 #: The eight kinds of PRODUCT.md; config overrides their keys or adds kinds.
@@ -164,7 +182,13 @@ DEFAULT_KINDS: Final[tuple[Kind, ...]] = (
     _kind("aftersale", "售后处理", "After-sales case", needs_outcome=True),
     _kind("memo", "客户沟通备忘", "Customer conversation memo"),
     _kind("task", "任务备忘", "Task memo"),
-    _kind("collab", "协同工单", "Collaborative work order", needs_outcome=True),
+    _kind(
+        "collab",
+        "协同工单",
+        "Collaborative work order",
+        needs_outcome=True,
+        clock=KindClock.CALENDAR,
+    ),
 )
 
 

@@ -134,7 +134,7 @@ class Ticket:
             spec.effect(self, request, effects)
         self._status_effects(status, at, effects)
         if spec.deadline is DeadlineEffect.RESTART:
-            _restart_deadline(kind, at, effects)
+            _restart_deadline(kind, at, policy, effects)
         if not spec.system:
             effects.changes["touched_at"] = at
         after = replace(self, updated_at=at, version=self.version + 1, **effects.changes)
@@ -167,9 +167,9 @@ class Ticket:
         )
 
 
-def _restart_deadline(kind: Kind, at: datetime, effects: Effects) -> None:
+def _restart_deadline(kind: Kind, at: datetime, policy: EscalationPolicy, effects: Effects) -> None:
     """A fresh deadline and a clean slate, as if the ticket were new (reopen)."""
-    fresh = deadline_for(kind, at)
+    fresh = deadline_for(kind, at, policy.calendar)
     effects.changes.update(
         due_at=fresh.due_at,
         remind_at=fresh.remind_at,
@@ -207,7 +207,7 @@ def open_ticket(
     require_team(actor, TeamAction.CREATE)
     if actor.user_id is None:
         raise Refused("refused.team_permission", action=TeamAction.CREATE.value)
-    deadline = deadline_for(kind, at)
+    deadline = deadline_for(kind, at, policy.calendar)
     ticket = Ticket(
         id=None,
         team_id=actor.team_id,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Settings, TeamSettings
+from bot.domain.calendars import WorkCalendar
 from bot.domain.deadlines import EscalationPolicy
 from bot.domain.errors import NotFound, UsageError
-from bot.domain.model import Kind
+from bot.domain.model import Kind, KindClock
 from bot.domain.notifications import Audience
 from bot.domain.people import Team
+from bot.services.calendars import build_calendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,9 @@ class Directory:
         self.settings = settings
         self.kinds: Mapping[str, Kind] = settings.resolved_kinds()
         self.policy = EscalationPolicy(settings.sla.escalate_again_after)
+        self.calendars = {
+            name: build_calendar(calendar) for name, calendar in settings.calendars.items()
+        }
         self._webhooks = tuple((hook.url, hook.events) for hook in settings.integrations.webhooks)
         self._by_id: dict[int, TeamProfile] = {}
         self._by_chat: dict[int, TeamProfile] = {}
@@ -44,6 +49,19 @@ class Directory:
             for label in (kind.label_zh, kind.label_en):
                 aliases.setdefault(label.lower().replace(" ", "").replace("-", ""), kind.name)
         return aliases
+
+    def calendar_of(self, team_id: int) -> WorkCalendar | None:
+        profile = self._by_id.get(team_id)
+        name = profile.settings.calendar if profile else None
+        return self.calendars[name][0] if name else None
+
+    def policy_for(self, team_id: int, kind: Kind) -> EscalationPolicy:
+        """The SLA rules of one ticket: with the team's calendar when its kind counts working
+        time (collab's platform deadline stays wall-clock)."""
+        calendar = self.calendar_of(team_id) if kind.clock is KindClock.BUSINESS else None
+        if calendar is None:
+            return self.policy
+        return replace(self.policy, calendar=calendar)
 
     def register(self, team: Team, settings: TeamSettings) -> None:
         profile = TeamProfile(team, settings)

@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.domain.actions import ACTIONS, OUTCOME_ACTIONS
 from bot.domain.changes import ChangeTicket, Origin, TicketRef
 from bot.domain.commands import CreateTicket, UserRef
-from bot.domain.deadlines import action_due
+from bot.domain.deadlines import EscalationPolicy, action_due
 from bot.domain.errors import Conflict, NotFound, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
 from bot.domain.notices import AlbumAck, Notice, chat_destination
@@ -94,6 +94,10 @@ class TicketService:
         self._directory = directory
         self._archiver = archiver
 
+    def policy_of(self, ticket: Ticket) -> EscalationPolicy:
+        """The ticket's SLA rules: its team's calendar when its kind counts working time."""
+        return self._directory.policy_for(ticket.team_id, self.kind_of(ticket))
+
     def kind_of(self, ticket: Ticket) -> Kind:
         """The ticket's kind; a kind removed from the config keeps working with SLA defaults."""
         return self._directory.kind_or_default(ticket.kind)
@@ -133,7 +137,7 @@ class TicketService:
                 description=command.description,
                 assignee_id=assignee_id,
                 at=now,
-                policy=directory.policy,
+                policy=directory.policy_for(team_id, kind),
             )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
@@ -173,7 +177,7 @@ class TicketService:
                 action,
                 at=now,
                 kind=kind,
-                policy=self._directory.policy,
+                policy=self.policy_of(ticket),
                 text=command.text,
                 assignee_id=member_id(tx, actor.team_id, assignee) if assignee else None,
                 last_done_at=last_done_at,
@@ -235,7 +239,7 @@ class TicketService:
                 Action.ADD_EVIDENCE,
                 at=self._clock.now(),
                 kind=self.kind_of(found),
-                policy=self._directory.policy,
+                policy=self.policy_of(found),
             )
             return found
 
@@ -257,7 +261,7 @@ class TicketService:
                 Action.ADD_EVIDENCE,
                 at=now,
                 kind=self.kind_of(ticket),
-                policy=self._directory.policy,
+                policy=self.policy_of(ticket),
                 payload={"type": file.type.value, "file_name": file.file_name},
             )
             album_started = bool(file.media_group_id) and not tx.evidence.of_media_group(
@@ -316,7 +320,7 @@ class TicketService:
                     action,
                     at=now,
                     kind=self.kind_of(ticket),
-                    policy=self._directory.policy,
+                    policy=self.policy_of(ticket),
                 )
                 tx.tickets.save(change.ticket, expected_version=ticket.version)
                 events.append((ticket.id, ticket.team_id, change.event))
