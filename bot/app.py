@@ -263,7 +263,6 @@ def build_bot(
         group_chat_of=services.directory.group_chat,
         http=http,
     )
-    database.after_commit = dispatcher.wake
     database.write_health.now = clock.now
     return TicketBot(
         settings=settings,

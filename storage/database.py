@@ -60,7 +60,8 @@ class WriteHealth:
 
 class Database(Protocol):
     #: Called after a commit that wrote outbox rows (the composition root wakes the dispatcher).
-    after_commit: Callable[[], None] | None
+    #: Set after a commit that wrote to the outbox: the dispatcher wakes on it.
+    outbox_written: asyncio.Event
     #: Whether writes get through (the composition root gives it the bot's clock).
     write_health: WriteHealth
 
@@ -87,11 +88,11 @@ class Database(Protocol):
 
 
 def open_database(
-    settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
+    settings: DatabaseSettings,
 ) -> Database:
     if settings.sqlite_url is not None:
-        return SqliteDatabase(settings, after_commit=after_commit)
-    return PostgresDatabase(settings, after_commit=after_commit)
+        return SqliteDatabase(settings)
+    return PostgresDatabase(settings)
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -143,11 +144,9 @@ class SqliteDatabase:
 
     backend = "sqlite"
 
-    def __init__(
-        self, settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, settings: DatabaseSettings) -> None:
         self.engine = sqlite_engine(settings)
-        self.after_commit = after_commit
+        self.outbox_written = asyncio.Event()
         self.write_health = WriteHealth()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._readers = ThreadPoolExecutor(2, thread_name_prefix="sqlite-reader")
@@ -191,10 +190,10 @@ class SqliteDatabase:
                         job.future.set_result(value)
                     else:
                         job.future.set_exception(value)
-                if self.after_commit is not None and any(
+                if any(
                     ok and job.wrote_outbox for job, (ok, _) in zip(batch, outcomes, strict=True)
                 ):
-                    self.after_commit()
+                    self.outbox_written.set()
         finally:
             self._flushing = None
 
@@ -320,13 +319,11 @@ class PostgresDatabase:
 
     backend = "postgresql"
 
-    def __init__(
-        self, settings: DatabaseSettings, *, after_commit: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, settings: DatabaseSettings) -> None:
         self.engine: AsyncEngine = create_async_engine(
             settings.url, pool_size=10, max_overflow=20, pool_pre_ping=True
         )
-        self.after_commit = after_commit
+        self.outbox_written = asyncio.Event()
         self.write_health = WriteHealth()
 
     async def transact(self, body: Body[T]) -> T:
@@ -347,8 +344,8 @@ class PostgresDatabase:
                     self.write_health.failed(error)
                 raise
         self.write_health.committed()
-        if self.after_commit is not None and transactions[0].outbox.added:
-            self.after_commit()
+        if transactions[0].outbox.added:
+            self.outbox_written.set()
         return value
 
     async def read(self, body: Body[T]) -> T:

@@ -147,7 +147,8 @@ class Dispatcher:
         self._owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
         # Evenly spaced, no burst: Telegram counts messages in sliding windows.
         self._pacer = Pacer(HEADROOM / settings.messages_per_second)
-        self._wake = asyncio.Event()
+        # The database sets it after a commit that wrote to the outbox.
+        self._wake = database.outbox_written
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now rather than at the next poll."""
