@@ -176,6 +176,8 @@ class SlaSettings(_Section):
     # Checked against reply_within even when left at its default.
     remind_before: Duration = Field(default=DEFAULT_REMIND_BEFORE, validate_default=True)
     escalate_again_after: Duration | None = None
+    #: A ticket on hold (/hold) resumes by itself after this long; unset: only by /resume.
+    max_hold: Duration | None = None
 
     @field_validator("remind_before")
     @classmethod

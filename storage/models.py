@@ -128,6 +128,10 @@ class Ticket(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     touched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: On hold (挂起) since then; the deadline clock stops meanwhile.
+    held_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Time spent on hold before, in seconds (statistics count it apart).
+    held_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cancel_requested_by: Mapped[int | None] = mapped_column(TelegramId)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

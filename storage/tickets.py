@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -131,6 +131,8 @@ def ticket_from_row(row: RowMapping) -> Ticket:
         escalated_at=row["escalated_at"],
         touched_at=row["touched_at"],
         resolved_at=row["resolved_at"],
+        held_since=row["held_since"],
+        held_for=timedelta(seconds=row["held_seconds"] or 0),
         outcome=Outcome(row["outcome"]) if row["outcome"] else None,
         cancel_request=cancel,
         next_action=next_action,
@@ -159,6 +161,8 @@ def _values(ticket: Ticket) -> dict[str, Any]:
         "escalated_at": ticket.escalated_at,
         "touched_at": ticket.touched_at,
         "resolved_at": ticket.resolved_at,
+        "held_since": ticket.held_since,
+        "held_seconds": int(ticket.held_for.total_seconds()),
         "cancel_requested_by": cancel.requested_by if cancel else None,
         "cancel_reason": cancel.reason if cancel else None,
         "cancel_requested_at": cancel.at if cancel else None,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
+from bot.domain.calendars import WorkCalendar
 from bot.domain.errors import Refused, UsageError
 from bot.domain.model import Action, CancelRequest, EventType, Kind, Outcome, Role, Status
 
@@ -127,6 +128,8 @@ class Request:
     text: str | None = None
     assignee_id: int | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
+    #: The team's calendar when the ticket's kind counts working time.
+    calendar: WorkCalendar | None = None
 
 
 @dataclass(slots=True)
@@ -192,6 +195,38 @@ def _settle_cancel_request(ticket: Ticket, request: Request, effects: Effects) -
         requested_by=ticket.cancel_request.requested_by,
         request_reason=ticket.cancel_request.reason,
     )
+
+
+def _hold(ticket: Ticket, request: Request, effects: Effects) -> None:
+    if ticket.held_since is not None:
+        raise Refused("refused.already_on_hold")
+    effects.changes["held_since"] = request.at
+
+
+def _resume(ticket: Ticket, request: Request, effects: Effects) -> None:
+    """The deadline moves by the pause: the time that was left when the hold began is left
+    again now (working time on a business clock, wall-clock time otherwise)."""
+    held_since = ticket.held_since
+    if held_since is None:
+        raise Refused("refused.not_on_hold")
+    calendar, now = request.calendar, request.at
+
+    def moved(moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        if calendar is None:
+            return moment + (now - held_since)
+        return calendar.add(now, calendar.working_time(held_since, moment))
+
+    effects.changes.update(
+        held_since=None,
+        held_for=ticket.held_for + (now - held_since),
+        due_at=moved(ticket.due_at),
+        remind_at=None if ticket.reminded else moved(ticket.remind_at),
+    )
+    effects.payload["held_for_seconds"] = int((now - held_since).total_seconds())
+    due = effects.changes["due_at"]
+    effects.payload["due_at"] = due.isoformat()
 
 
 def _remind(ticket: Ticket, request: Request, effects: Effects) -> None:
@@ -338,6 +373,22 @@ ACTIONS: Final[Mapping[Action, ActionSpec]] = {
         _stay(_O, _P),
         notices=(RefreshCard(resend=True),),
         cooldown=timedelta(minutes=10),
+    ),
+    Action.HOLD: ActionSpec(
+        EventType.HELD,
+        _HANDLERS,
+        _stay(_O, _P),
+        needs_text=True,
+        notices=(RefreshCard(),),
+        effect=_hold,
+    ),
+    # By the assignee or a supervisor, or by the scheduler after [sla] max_hold.
+    Action.RESUME: ActionSpec(
+        EventType.RESUMED,
+        _HANDLERS | _SYSTEM,
+        _stay(_O, _P),
+        notices=(RefreshCard(),),
+        effect=_resume,
     ),
     Action.REMIND: ActionSpec(
         EventType.REMINDED, _SYSTEM, _stay(_O, _P), notices=(Remind(),), effect=_remind

@@ -9,9 +9,11 @@ from typing import assert_never
 from bot.domain.commands import (
     AddNote,
     Appeal,
+    Hold,
     RecordOutcome,
     Remind,
     Reopen,
+    Resume,
     Transfer,
     UserRef,
     Verdict,
@@ -77,7 +79,9 @@ class ChangeTicket:
 
 
 #: The chat grammar's commands that change a ticket without a confirmation step.
-TicketCommand = AddNote | Transfer | RecordOutcome | Verdict | Appeal | Reopen | Remind
+TicketCommand = (
+    AddNote | Transfer | RecordOutcome | Verdict | Appeal | Reopen | Remind | Hold | Resume
+)
 
 
 def change_of(command: TicketCommand) -> ChangeTicket:
@@ -97,5 +101,9 @@ def change_of(command: TicketCommand) -> ChangeTicket:
             return ChangeTicket(TicketRef(number), Action.REOPEN, reason)
         case Remind(number, text):
             return ChangeTicket(TicketRef(number), Action.NUDGE, text)
+        case Hold(number, reason):
+            return ChangeTicket(TicketRef(number), Action.HOLD, reason)
+        case Resume(number):
+            return ChangeTicket(TicketRef(number), Action.RESUME)
         case _:
             assert_never(command)

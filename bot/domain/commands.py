@@ -168,6 +168,17 @@ class Reopen:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    number: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class Remind:
     number: int
     text: str | None = None
@@ -233,6 +244,8 @@ Command = (
     | Appeal
     | Reopen
     | Remind
+    | Hold
+    | Resume
     | ListMine
     | ListCreated
     | ListPending
@@ -517,6 +530,16 @@ def _reopen(reader: _Reader, kinds: Collection[str]) -> Command:
     return Reopen(reader.ticket_number(), reader.optional_text())
 
 
+def _hold(reader: _Reader, kinds: Collection[str]) -> Command:
+    return Hold(reader.ticket_number(), reader.text("reason_missing"))
+
+
+def _resume(reader: _Reader, kinds: Collection[str]) -> Command:
+    number = reader.ticket_number()
+    reader.end()
+    return Resume(number)
+
+
 def _remind(reader: _Reader, kinds: Collection[str]) -> Command:
     return Remind(reader.ticket_number(), reader.optional_text())
 
@@ -640,6 +663,8 @@ GRAMMAR: Final[tuple[CommandSpec, ...]] = (
     _spec("appeal", _appeal, Appeal),
     _spec("reopen", _reopen, Reopen, roles=_SUPERVISORS),
     _spec("remind", _remind, Remind),
+    _spec("hold", _hold, Hold),
+    _spec("resume", _resume, Resume),
     _spec("mine", _no_arguments(ListMine()), ListMine),
     _spec("created", _no_arguments(ListCreated()), ListCreated),
     _spec("pending", _pending, ListPending, roles=_SUPERVISORS),

@@ -24,6 +24,8 @@ class EscalationPolicy:
 
     escalate_again_after: timedelta | None = None
     calendar: WorkCalendar | None = None
+    #: A ticket on hold resumes by itself after this long (None: only when someone resumes).
+    max_hold: timedelta | None = None
 
 
 def deadline_for(kind: Kind, starts_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
@@ -59,8 +61,14 @@ def plan_next_action(
     escalated_at: datetime | None,
     touched_at: datetime,
     policy: EscalationPolicy,
+    held_since: datetime | None = None,
 ) -> NextAction | None:
     """The next timed action for a ticket in this state, or None when nothing is timed."""
+    if held_since is not None and status in AWAITING_REPLY:
+        # On hold the deadline clock stops; only the longest hold allowed is timed.
+        if policy.max_hold is None:
+            return None
+        return NextAction(Action.RESUME, held_since + policy.max_hold)
     if status in AWAITING_REPLY:
         if remind_at is not None and not reminded:
             return NextAction(Action.REMIND, remind_at)

@@ -48,6 +48,9 @@ class Action(StrEnum):
     RULE = "rule"
     APPEAL = "appeal"
     REOPEN = "reopen"
+    #: 挂起: waiting for the customer or a third party; the deadline clock stops.
+    HOLD = "hold"
+    RESUME = "resume"
     #: A person nudges the assignee (催办); the scheduler's own reminder is REMIND.
     NUDGE = "nudge"
     REMIND = "remind"
@@ -102,6 +105,8 @@ class EventType(StrEnum):
     RULED = "ruled"
     APPEALED = "appealed"
     REOPENED = "reopened"
+    HELD = "held"
+    RESUMED = "resumed"
 
 
 class EvidenceType(StrEnum):

@@ -17,6 +17,7 @@ from bot.domain.deadlines import (
 from bot.domain.errors import Refused, UsageError
 from bot.domain.lifecycle import next_status
 from bot.domain.model import (
+    AWAITING_REPLY,
     FINISHED_STATUSES,
     Action,
     CancelRequest,
@@ -53,6 +54,10 @@ class Ticket:
     escalated_at: datetime | None = None
     touched_at: datetime | None = None
     resolved_at: datetime | None = None
+    #: On hold (挂起) since then: the deadline clock stands still.
+    held_since: datetime | None = None
+    #: Time spent on hold before (never counted against the deadline).
+    held_for: timedelta = timedelta(0)
     outcome: Outcome | None = None
     cancel_request: CancelRequest | None = None
     next_action: NextAction | None = None
@@ -122,7 +127,9 @@ class Ticket:
                 raise Refused("refused.cooldown", action=action.value, wait=wait)
         if spec.needs_text and not (text and text.strip()):
             raise UsageError(action.value, "text_missing")
-        request = Request(actor.user_id, at, kind, text, assignee_id, payload or {})
+        request = Request(
+            actor.user_id, at, kind, text, assignee_id, payload or {}, policy.calendar
+        )
         effects = Effects(changes={"status": status}, payload=dict(request.payload))
         if text:
             effects.payload["text"] = text
@@ -148,6 +155,9 @@ class Ticket:
             effects.changes["cancel_request"] = None
         if status is Status.RESOLVED:
             effects.changes["resolved_at"] = at
+        if self.held_since is not None and status not in AWAITING_REPLY:
+            # An outcome (or a cancel) ends the hold: the clock it stopped does not matter now.
+            effects.changes.update(held_since=None, held_for=self.held_for + (at - self.held_since))
         if status is Status.ESCALATED and self.status is not Status.ESCALATED:
             effects.changes.update(escalation_level=1, escalated_at=at)
             effects.payload.setdefault("level", 1)
@@ -164,6 +174,7 @@ class Ticket:
             escalated_at=self.escalated_at,
             touched_at=self.touched_at or self.created_at,
             policy=policy,
+            held_since=self.held_since,
         )
 
 

@@ -33,7 +33,9 @@ class Directory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.kinds: Mapping[str, Kind] = settings.resolved_kinds()
-        self.policy = EscalationPolicy(settings.sla.escalate_again_after)
+        self.policy = EscalationPolicy(
+            settings.sla.escalate_again_after, max_hold=settings.sla.max_hold
+        )
         self.calendars = {
             name: build_calendar(calendar) for name, calendar in settings.calendars.items()
         }

@@ -16,12 +16,14 @@ from bot.domain.commands import (
     CreateTicket,
     Export,
     Help,
+    Hold,
     ListCreated,
     ListMine,
     ListPending,
     RecordOutcome,
     Remind,
     Reopen,
+    Resume,
     SetLanguage,
     ShowTicket,
     Start,
@@ -199,6 +201,20 @@ async def remind(turn: Turn, command: Remind) -> None:
     """/remind <t> [text] — nudge the assignee (催办): their card again, with the text."""
     acted = await turn.execute(change_of(command))
     await turn.say("reply.nudged", tag=tag(acted.ticket.number))
+
+
+async def hold(turn: Turn, command: Hold) -> None:
+    """/hold <t> <reason> — 挂起: waiting for the customer; the deadline clock stops."""
+    acted = await turn.execute(change_of(command))
+    await turn.say("reply.held", tag=tag(acted.ticket.number))
+
+
+async def resume(turn: Turn, command: Resume) -> None:
+    """/resume <t> — the clock runs again, the deadline moved by the pause."""
+    session = await turn.session()
+    acted = await turn.execute(change_of(command))
+    due = turn.texts.moment(acted.ticket.due_at, session.team.zone)
+    await turn.say("reply.resumed", tag=tag(acted.ticket.number), due=due)
 
 
 async def mine(turn: Turn, command: ListMine) -> None:

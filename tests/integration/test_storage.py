@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Executable
 
 from bot.config import DatabaseSettings
 from storage.database import Database, open_database
 from storage.delivery import claim_query
+from storage.migrate import alembic_config
 from storage.models import Base
 from storage.plans import explain
 from storage.tickets import due_query, pending_duplicate_query
@@ -64,7 +66,8 @@ async def test_either_sqlite_url_migrates_and_opens_the_database(
     database = open_database(settings)
     try:
         assert database.backend == "sqlite"
-        assert await database.migrate() == "0001"
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert await database.migrate() == head
         assert await database.read(lambda tx: tx.dialogues.get(1, 1)) is None
     finally:
         await database.dispose()

@@ -15,7 +15,7 @@ from bot.domain.calendars import WorkCalendar, parse_hours
 from bot.domain.deadlines import EscalationPolicy, deadline_for
 from bot.domain.model import DEFAULT_KINDS, Action, Role
 from bot.domain.permissions import Actor
-from bot.domain.ticket import open_ticket
+from bot.domain.ticket import Ticket, open_ticket
 from bot.services.calendars import build_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -154,3 +154,61 @@ def test_reminders_and_escalations_fall_in_working_hours(opened: datetime) -> No
     assert deadline.remind_at is not None
     assert CALENDAR.is_open(deadline.remind_at)
     assert deadline.remind_at < deadline.due_at
+
+
+def _shipping_ticket(opened: datetime, policy: EscalationPolicy) -> Ticket:
+    return open_ticket(
+        Actor(1, 1, Role.MEMBER),
+        number=1,
+        order_id="TB1",
+        kind=KINDS["shipping"],
+        description="d",
+        assignee_id=2,
+        at=opened,
+        policy=policy,
+    ).ticket
+
+
+@settings(max_examples=200, deadline=None)
+@given(opened=_moments, before=_spans, pause=_spans)
+def test_time_on_hold_is_never_counted(
+    opened: datetime, before: timedelta, pause: timedelta
+) -> None:
+    policy = EscalationPolicy(calendar=CALENDAR)
+    assignee = Actor(2, 1, Role.MEMBER)
+    ticket = _shipping_ticket(opened, policy)
+    held_at = opened + before
+    kind = KINDS["shipping"]
+    held = ticket.apply(
+        assignee, Action.HOLD, at=held_at, kind=kind, policy=policy, text="waiting"
+    ).ticket
+    assert held.next_action is None  # the clock stands still
+
+    resumed = held.apply(
+        assignee, Action.RESUME, at=held_at + pause, kind=kind, policy=policy
+    ).ticket
+
+    left_at_hold = CALENDAR.working_time(held_at, ticket.due_at)
+    assert CALENDAR.working_time(held_at + pause, resumed.due_at) == left_at_hold
+    assert resumed.held_for == pause
+
+
+def test_a_hold_resumes_by_itself_after_max_hold() -> None:
+    policy = EscalationPolicy(max_hold=timedelta(hours=48))
+    opened = at(SHANGHAI, 2026, 11, 2, 10)
+    ticket = _shipping_ticket(opened, policy)
+
+    held = ticket.apply(
+        Actor(2, 1, Role.MEMBER),
+        Action.HOLD,
+        at=opened,
+        kind=KINDS["shipping"],
+        policy=policy,
+        text="waiting",
+    ).ticket
+
+    assert held.next_action is not None
+    assert (held.next_action.action, held.next_action.at) == (
+        Action.RESUME,
+        opened + timedelta(hours=48),
+    )

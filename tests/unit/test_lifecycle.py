@@ -225,9 +225,13 @@ def check_invariants(ticket: Ticket) -> None:
     if ticket.status in FINISHED_STATUSES:
         assert ticket.cancel_request is None
         assert ticket.next_action is None
-    if ticket.status in AWAITING_REPLY:
+    if ticket.status in AWAITING_REPLY and ticket.held_since is None:
         assert ticket.next_action is not None
         assert ticket.next_action.at <= ticket.due_at
+    if ticket.held_since is not None:
+        # On hold the deadline clock stops: only a resume after [sla] max_hold is timed.
+        assert ticket.status in AWAITING_REPLY
+        assert ticket.next_action is None or ticket.next_action.action is Action.RESUME
     if ticket.status is Status.ESCALATED:
         assert ticket.escalation_level >= 1
 
