@@ -24,7 +24,7 @@ from bot.config import (
     runnable_problem,
 )
 from bot.domain.durations import format_duration
-from bot.polling import BACKOFF, Poller, pause
+from handlers.telegram.polling import BACKOFF, Poller, pause
 from handlers.web import WebServer, build_web_app
 from storage.database import open_database
 
