@@ -22,7 +22,6 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.archive import EvidenceArchive
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.commands import GRAMMAR, CommandSpec
@@ -31,15 +30,16 @@ from bot.domain.model import Language, Role
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
 from bot.notifier.plan import Planner
-from bot.notifier.telegram_sender import BotSender
 from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
+from handlers.telegram.archive import EvidenceArchive
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.members import sync_admins
 from handlers.telegram.polling import LONG_POLL, Poller
 from handlers.telegram.routes import register
+from handlers.telegram.sender import BotSender
 from handlers.telegram.updates import decode_update
 from storage.database import Database
 
