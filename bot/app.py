@@ -22,7 +22,6 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.archive import EvidenceArchive
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.commands import GRAMMAR, CommandSpec
@@ -31,16 +30,17 @@ from bot.domain.model import Language, Role
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
 from bot.notifier.plan import Planner
-from bot.notifier.telegram_sender import BotSender
-from bot.polling import LONG_POLL, Poller
 from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
-from bot.updates import decode_update
+from handlers.telegram.archive import EvidenceArchive
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.members import sync_admins
+from handlers.telegram.polling import LONG_POLL, Poller
 from handlers.telegram.routes import register
+from handlers.telegram.sender import BotSender
+from handlers.telegram.updates import decode_update
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -238,8 +238,8 @@ def build_bot(
         builder = builder.request(request)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
-    # Updates come from our own poller (bot/polling.py) or the webhook route, never from
-    # PTB's Updater, which confirms updates before they are handled.
+    # Updates come from our own poller (handlers/telegram/polling.py) or the webhook route,
+    # never from PTB's Updater, which confirms updates before they are handled.
     builder = builder.updater(None)
     application: BotApplication = builder.build()
     application.bot_data.configure(

@@ -105,9 +105,10 @@ def _register_runtime_commands(
     add: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
 ) -> None:
     """Commands that start long-running parts (added by the modules that implement them)."""
-    from bot import runtime
+    from bot import demo, runtime
 
     runtime.register_commands(add)
+    demo.register(add)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.domain.changes import Channel, Origin
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.people import Person
+from bot.runtime import run_bot, stop_on_signals
 from emulator.core import EmulatorCore
 from emulator.scenario import PersonaSpec, Scenario, demo_scenario
 from emulator.server import RunningServer, start_server
@@ -133,8 +134,6 @@ def _prepare(data_dir: Path, reset: bool) -> None:
 async def run_demo(
     port: int, lang: str, data_dir: Path, *, reset: bool = False, stop: asyncio.Event | None = None
 ) -> None:
-    from bot.runtime import run_bot, stop_on_signals
-
     stop = stop or asyncio.Event()
     stop_on_signals(stop)
     await asyncio.to_thread(_prepare, data_dir, reset)

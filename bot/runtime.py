@@ -1,4 +1,9 @@
-"""`ticketbot run`: the bot against Telegram (or any Bot API server), polling or webhook."""
+"""`ticketbot run`: the bot against Telegram (or any Bot API server), polling or webhook.
+
+Part of the composition root with bot/app.py: app.py builds the parts, this module runs them
+(the web server, the poller or the webhook, start and shutdown order), so it is the one other
+module of bot/ that imports handlers/.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from bot.config import (
     runnable_problem,
 )
 from bot.domain.durations import format_duration
-from bot.polling import BACKOFF, Poller, pause
+from handlers.telegram.polling import BACKOFF, Poller, pause
 from handlers.web import WebServer, build_web_app
 from storage.database import open_database
 
@@ -42,9 +47,6 @@ def register_commands(add: AddCommand) -> None:
     run.add_argument(
         "--no-migrate", action="store_true", help="do not upgrade the database schema on start"
     )
-    from bot.demo import register as register_demo
-
-    register_demo(add)
 
 
 def _run_command(arguments: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from bot.updates import UndecodableUpdate
+from handlers.telegram.updates import UndecodableUpdate
 
 log = logging.getLogger(__name__)
 

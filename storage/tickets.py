@@ -34,6 +34,7 @@ from bot.domain.model import (
     Status,
 )
 from bot.domain.ticket import Ticket
+from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
 from storage.tables import events, evidence, members, teams, tickets, users
 
 _PENDING: Final = [status.value for status in PENDING_STATUSES]
@@ -178,40 +179,6 @@ class CreationContext:
 
     assignee_id: int | None
     duplicate_number: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    id: int
-    event: Event
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceItem:
-    id: int
-    ticket_id: int
-    type: str
-    file_id: str
-    file_unique_id: str
-    file_name: str | None
-    mime_type: str | None
-    size: int | None
-    caption: str | None
-    media_group_id: str | None
-    uploader_id: int
-    at: datetime
-    archive_path: str | None
-    sha256: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class TicketStats:
-    total: int
-    by_kind: dict[str, int]
-    by_status: dict[str, int]
-    by_assignee: dict[int | None, int]
-    resolved: int
-    resolved_in_time: int
 
 
 class TicketRepository:

@@ -21,10 +21,10 @@ from bot.domain.model import (
 from bot.domain.people import Person
 from bot.domain.permissions import Actor
 from bot.domain.ticket import Ticket
+from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
 from bot.i18n import Markup, Texts, escape
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Keyboard, Message
-from storage.tickets import EvidenceItem, TicketStats, TimelineEntry
 
 #: Telegram's limit on a message's text; longer lists are cut with a note.
 MAX_TEXT: Final = 4096

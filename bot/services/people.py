@@ -79,6 +79,10 @@ class PeopleService:
         await self._db.transact(lambda tx: tx.people.learn(person, now, team_id))
         self._learned[key] = person
 
+    async def handled_before(self, update_id: int) -> bool:
+        """Whether an update with this id was handled already (Telegram delivers again)."""
+        return await self._db.read(lambda tx: tx.processed.seen(update_id))
+
     async def in_group(self, chat_id: int, person: Person) -> Session | None:
         """The session of someone writing in a group; None if the group is not a team.
 

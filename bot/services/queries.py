@@ -14,16 +14,11 @@ from bot.domain.model import Kind, TeamAction
 from bot.domain.people import Person
 from bot.domain.permissions import Actor, require_team
 from bot.domain.ticket import Ticket
+from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
 from bot.services.directory import Directory
 from bot.services.lookups import load_ticket, member_id
 from storage.database import Database
-from storage.tickets import (
-    EvidenceItem,
-    TicketRepository,
-    TicketStats,
-    TimelineEntry,
-    ticket_from_row,
-)
+from storage.tickets import TicketRepository, ticket_from_row
 from storage.transaction import Transaction
 
 #: Payload keys of events that name users (shown by name on the timeline).

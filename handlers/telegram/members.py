@@ -20,8 +20,7 @@ async def skip_handled(update: Update, context: BotContext) -> None:
     The use cases also record the update id in their own transaction, so even two copies
     handled at the same moment change things once; this early check just skips the work.
     """
-    database = context.app.services.database
-    if await database.read(lambda tx: tx.processed.seen(update.update_id)):
+    if await context.app.services.people.handled_before(update.update_id):
         log.info("update %s was handled before; skipped", update.update_id)
         raise ApplicationHandlerStop
 

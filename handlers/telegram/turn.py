@@ -25,12 +25,12 @@ from bot.domain.people import Person, Team
 from bot.i18n import Texts
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
-from bot.rendering.ptb import inline_markup, reply_markup
 from bot.rendering.render import language_of
 from bot.services.people import ChooseTeam, Session
 from bot.services.tickets import Acted
 from handlers.telegram.adapters import person_of
 from handlers.telegram.context import BotContext
+from handlers.telegram.markup import inline_markup, reply_markup
 
 log = logging.getLogger(__name__)
 

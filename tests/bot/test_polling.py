@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.polling import Poller
+from handlers.telegram.polling import Poller
 from tests.support.botworld import AGENT, ASSIGNEE, GROUP, SUPERVISOR, BotWorld
 
 
@@ -91,7 +91,7 @@ async def test_an_update_that_cannot_be_decoded_is_skipped_and_polling_goes_on(
 
     stop = asyncio.Event()
     polling = asyncio.create_task(Poller(world.bot.application.bot, watch.handle).run(stop))
-    with caplog.at_level(logging.INFO, logger="bot.polling"):
+    with caplog.at_level(logging.INFO, logger="handlers.telegram.polling"):
         done = asyncio.create_task(watch.done.wait())
         await asyncio.wait({done, polling}, return_when=asyncio.FIRST_COMPLETED)
     stop.set()

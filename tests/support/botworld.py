@@ -16,12 +16,13 @@ from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.model import EventType
 from bot.domain.ticket import Ticket
+from bot.domain.views import EvidenceItem
 from emulator import EmulatorCore, MediaItem, UploadedFile
 from emulator.ptb import EmulatedRequest
 from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import Database
 from storage.delivery import OutboxRow
-from storage.tickets import EvidenceItem, TicketRepository, ticket_from_row
+from storage.tickets import TicketRepository, ticket_from_row
 from storage.transaction import Transaction
 from tests.support.clock import FakeClock
 

@@ -7,7 +7,7 @@ from telegram.constants import ParseMode
 
 from bot.notifier.dispatcher import Sender
 from bot.rendering.messages import Message
-from bot.rendering.ptb import inline_markup, reply_markup
+from handlers.telegram.markup import inline_markup, reply_markup
 
 
 class BotSender(Sender):

@@ -23,7 +23,7 @@ from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
-from bot.updates import UndecodableUpdate, decode_update
+from handlers.telegram.updates import UndecodableUpdate, decode_update
 
 log = logging.getLogger(__name__)
 # The raw getUpdates below is deliberate: it is how an update PTB cannot decode is found.
