@@ -222,7 +222,10 @@ def build_bot(
     archiver = EvidenceArchive(dispatcher_bot, archive_dir) if archive_dir else None
     services = build_services(settings, database, clock, archiver=archiver)
     catalogs = Catalogs()
-    renderer = Renderer(services.directory.kinds)
+    directory = services.directory
+    renderer = Renderer(
+        directory.kinds, lambda team_id, kind: directory.policy_for(team_id, kind).calendar
+    )
 
     builder = (
         ApplicationBuilder()

@@ -321,6 +321,12 @@ class TicketRepository:
             ).where(*scope, tickets.c.resolved_at.is_not(None))
         )
         resolved, resolved_in_time = in_time.one()
+        on_hold = self._connection.execute(
+            select(func.count(), func.coalesce(func.sum(tickets.c.held_seconds), 0)).where(
+                *scope, (tickets.c.held_seconds > 0) | tickets.c.held_since.is_not(None)
+            )
+        )
+        held, held_seconds = on_hold.one()
         return TicketStats(
             total=sum(by_status.values()),
             by_kind=by_kind,
@@ -328,6 +334,8 @@ class TicketRepository:
             by_assignee=by_assignee,
             resolved=int(resolved),
             resolved_in_time=int(resolved_in_time),
+            held=int(held),
+            held_for=timedelta(seconds=int(held_seconds)),
         )
 
     @staticmethod

@@ -206,10 +206,18 @@ def _hold(ticket: Ticket, request: Request, effects: Effects) -> None:
 def _resume(ticket: Ticket, request: Request, effects: Effects) -> None:
     """The deadline moves by the pause: the time that was left when the hold began is left
     again now (working time on a business clock, wall-clock time otherwise)."""
-    held_since = ticket.held_since
-    if held_since is None:
+    if ticket.held_since is None:
         raise Refused("refused.not_on_hold")
-    calendar, now = request.calendar, request.at
+    end_hold(ticket, request.at, request.calendar, effects)
+
+
+def end_hold(
+    ticket: Ticket, now: datetime, calendar: WorkCalendar | None, effects: Effects
+) -> None:
+    """Close the ticket's hold at `now`: the deadline moves by the pause, so time on hold is
+    never counted against it (resume, and any outcome or cancel while on hold)."""
+    held_since = ticket.held_since
+    assert held_since is not None
 
     def moved(moment: datetime | None) -> datetime | None:
         if moment is None:
@@ -218,15 +226,16 @@ def _resume(ticket: Ticket, request: Request, effects: Effects) -> None:
             return moment + (now - held_since)
         return calendar.add(now, calendar.working_time(held_since, moment))
 
+    due_at = moved(ticket.due_at)
+    assert due_at is not None
     effects.changes.update(
         held_since=None,
         held_for=ticket.held_for + (now - held_since),
-        due_at=moved(ticket.due_at),
+        due_at=due_at,
         remind_at=None if ticket.reminded else moved(ticket.remind_at),
     )
     effects.payload["held_for_seconds"] = int((now - held_since).total_seconds())
-    due = effects.changes["due_at"]
-    effects.payload["due_at"] = due.isoformat()
+    effects.payload.setdefault("due_at", due_at.isoformat())
 
 
 def _remind(ticket: Ticket, request: Request, effects: Effects) -> None:

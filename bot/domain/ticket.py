@@ -7,7 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.actions import ACTIONS, CancelRequestRule, DeadlineEffect, Effects, Request
+from bot.domain.actions import (
+    ACTIONS,
+    CancelRequestRule,
+    DeadlineEffect,
+    Effects,
+    Request,
+    end_hold,
+)
+from bot.domain.calendars import WorkCalendar
 from bot.domain.deadlines import (
     EscalationPolicy,
     NextAction,
@@ -139,7 +147,7 @@ class Ticket:
             effects.payload["outcome"] = spec.outcome.value
         if spec.effect is not None:
             spec.effect(self, request, effects)
-        self._status_effects(status, at, effects)
+        self._status_effects(status, at, policy.calendar, effects)
         if spec.deadline is DeadlineEffect.RESTART:
             _restart_deadline(kind, at, policy, effects)
         if not spec.system:
@@ -149,15 +157,17 @@ class Ticket:
         event = Event(effects.event or spec.event, actor.user_id, at, effects.payload)
         return Change(after, event, action)
 
-    def _status_effects(self, status: Status, at: datetime, effects: Effects) -> None:
+    def _status_effects(
+        self, status: Status, at: datetime, calendar: WorkCalendar | None, effects: Effects
+    ) -> None:
         """What reaching `status` means, whichever action reached it."""
         if status in FINISHED_STATUSES:
             effects.changes["cancel_request"] = None
         if status is Status.RESOLVED:
             effects.changes["resolved_at"] = at
         if self.held_since is not None and status not in AWAITING_REPLY:
-            # An outcome (or a cancel) ends the hold: the clock it stopped does not matter now.
-            effects.changes.update(held_since=None, held_for=self.held_for + (at - self.held_since))
+            # An outcome (or a cancel) ends the hold, as a resume would.
+            end_hold(self, at, calendar, effects)
         if status is Status.ESCALATED and self.status is not Status.ESCALATED:
             effects.changes.update(escalation_level=1, escalated_at=at)
             effects.payload.setdefault("level", 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.model import Event
 
@@ -40,3 +40,6 @@ class TicketStats:
     by_assignee: dict[int | None, int]
     resolved: int
     resolved_in_time: int
+    #: Tickets that were put on hold, and their time on hold (never counted as late).
+    held: int = 0
+    held_for: timedelta = timedelta(0)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from bot.domain.calendars import WorkCalendar
 from bot.domain.commands import GRAMMAR
 from bot.domain.errors import DomainError, UsageError
 from bot.domain.model import (
@@ -59,8 +60,14 @@ def mention(people: Mapping[int, Person], user_id: int, texts: Texts) -> Markup:
 class Renderer:
     """Knows the kinds' labels; everything else comes in with each call."""
 
-    def __init__(self, kinds: Mapping[str, Kind]) -> None:
+    def __init__(
+        self,
+        kinds: Mapping[str, Kind],
+        calendar_of: Callable[[int, Kind], WorkCalendar | None] = lambda team, kind: None,
+    ) -> None:
         self._kinds = kinds
+        #: The working-time calendar a ticket's deadline counts in (None: the wall clock).
+        self._calendar_of = calendar_of
 
     def kind_label(self, name: str, texts: Texts) -> str:
         kind = self._kinds.get(name)
@@ -70,6 +77,13 @@ class Renderer:
         moment = texts.moment(ticket.due_at, zone)
         if ticket.status not in (Status.OPEN, Status.IN_PROGRESS):
             return texts("deadline.plain", at=moment)
+        if ticket.held_since is not None:
+            return texts("deadline.on_hold", at=moment, since=texts.moment(ticket.held_since, zone))
+        kind = self._kinds.get(ticket.kind)
+        calendar = self._calendar_of(ticket.team_id, kind) if kind else None
+        if calendar is not None and now < ticket.due_at:
+            left_working = calendar.working_time(now, ticket.due_at)
+            return texts("deadline.left_working", at=moment, left=texts.span(left_working))
         left = ticket.due_at - now
         if left >= timedelta(0):
             return texts("deadline.left", at=moment, left=texts.span(left))
@@ -293,6 +307,8 @@ class Renderer:
                 )
             else:
                 lines.append(texts("stats.none_resolved"))
+            if stats.held:
+                lines.append(texts("stats.held", count=stats.held, span=texts.span(stats.held_for)))
         return Message(_fit("\n".join(lines), texts))
 
     # --- errors and help ---------------------------------------------------------------------
