@@ -62,7 +62,13 @@ FAST_DISPATCH: dict[str, Any] = {
 }
 
 
-def settings_for(database_url: str, *, language: str = "zh", **overrides: Any) -> Settings:
+def settings_for(
+    database_url: str,
+    *,
+    language: str = "zh",
+    supervisors: tuple[int, ...] = (),
+    **overrides: Any,
+) -> Settings:
     document: dict[str, Any] = {
         "telegram": {"token": BotSpec().token},
         "database": {"url": database_url},
@@ -73,7 +79,7 @@ def settings_for(database_url: str, *, language: str = "zh", **overrides: Any) -
                 "name": "客服组",
                 "language": language,
                 "timezone": "Asia/Shanghai",
-                "supervisors": [],
+                "supervisors": list(supervisors),
                 "admins_are_supervisors": True,
             }
         ],
