@@ -33,6 +33,8 @@ NEWCOMER = PersonaSpec(
 )
 SUPERVISOR = PersonaSpec(1004, "Wang", "Lei", "wanglei_lead", "en", role="supervisor")
 STRANGER = PersonaSpec(1999, "Eve", None, "eve_outside", "en", role="")
+#: In the other shop's group only: never in the team's group.
+OUTSIDER = PersonaSpec(1998, "Mallory", None, "mallory_elsewhere", "en", role="")
 OTHER_GROUP = -1009999999999
 
 
@@ -45,10 +47,11 @@ def scenario() -> Scenario:
                 "客服组 Customer Service",
                 administrators=(SUPERVISOR.id,),
                 creator_id=SUPERVISOR.id,
+                members=(AGENT.id, ASSIGNEE.id, NEWCOMER.id, SUPERVISOR.id, STRANGER.id),
             ),
-            GroupSpec(OTHER_GROUP, "Another shop", members=(STRANGER.id,)),
+            GroupSpec(OTHER_GROUP, "Another shop", members=(STRANGER.id, OUTSIDER.id)),
         ),
-        personas=(AGENT, ASSIGNEE, NEWCOMER, SUPERVISOR, STRANGER),
+        personas=(AGENT, ASSIGNEE, NEWCOMER, SUPERVISOR, STRANGER, OUTSIDER),
     )
 
 
