@@ -70,8 +70,10 @@ def settings_for(
     *,
     language: str = "zh",
     supervisors: tuple[int, ...] = (),
+    other_team: bool = False,
     **overrides: Any,
 ) -> Settings:
+    """The team of GROUP; with `other_team`, the other shop's group is a second team."""
     document: dict[str, Any] = {
         "telegram": {"token": BotSpec().token},
         "database": {"url": database_url},
@@ -87,6 +89,10 @@ def settings_for(
             }
         ],
     }
+    if other_team:
+        document["teams"].append(
+            {"chat_id": OTHER_GROUP, "name": "Another shop", "language": "en", "supervisors": []}
+        )
     for section, values in overrides.items():
         document.setdefault(section, {}).update(values)
     return Settings.model_validate(document)
