@@ -3,12 +3,10 @@ hears only that it went out privately (or how to let the bot write to them)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.config import DatabaseSettings
-from storage.database import Database
+from tests.bot.conftest import StartWorld
 from tests.support.botworld import (
     AGENT,
     GROUP,
@@ -16,20 +14,15 @@ from tests.support.botworld import (
     SUPERVISOR,
     BotWorld,
     settings_for,
-    start_world,
 )
-from tests.support.clock import FakeClock
 
 
 @pytest.fixture
 async def unstarted_supervisor_world(
-    db: Database, database: DatabaseSettings, clock: FakeClock
-) -> AsyncIterator[BotWorld]:
+    start_with: StartWorld, database: DatabaseSettings
+) -> BotWorld:
     """Chen Jing, who never opened the bot, is one of the team's supervisors."""
-    settings = settings_for(database.url, supervisors=(NEWCOMER.id,))
-    started = await start_world(db, clock, settings)
-    yield started
-    await started.bot.stop()
+    return await start_with(settings_for(database.url, supervisors=(NEWCOMER.id,)))
 
 
 def _documents(world: BotWorld, chat_id: int) -> list[dict[str, object]]:
