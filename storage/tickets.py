@@ -239,6 +239,13 @@ class TicketRepository:
         row = result.mappings().one_or_none()
         return ticket_from_row(row) if row else None
 
+    def lock(self, ticket_id: int) -> None:
+        """Hold the ticket's row until the transaction ends, so that concurrent changes which
+        must see each other (files counted against a limit) wait rather than conflict.
+        SQLite serialises transactions and has no FOR UPDATE."""
+        query = select(tickets.c.id).where(tickets.c.id == ticket_id).with_for_update()
+        self._connection.execute(query)
+
     def _list(self, *conditions: Any, limit: int, newest_first: bool = True) -> list[Ticket]:
         order = tickets.c.id.desc() if newest_first else tickets.c.due_at.asc()
         result = self._connection.execute(

@@ -78,6 +78,9 @@ class DmFallback:
     ticket_id: int | None
     text: str
     bot_username: str
+    #: The refused event notice itself (as stored), so the group reads it in its own language
+    #: rather than in the language `text` was rendered in for the private chat.
+    original: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.notices import (
     AlbumAck,
@@ -18,6 +17,8 @@ from bot.domain.notices import (
     WebhookNotice,
     chat_destination,
     chat_of,
+    from_json,
+    to_json,
 )
 from bot.domain.people import Person, Team
 from bot.domain.ticket import Ticket
@@ -89,7 +90,11 @@ def _user_ids(notice: NoticePayload) -> Iterable[int]:
             details.get("requested_by"),
             details.get("assignee_id"),
         )
-    elif isinstance(notice, AlbumAck | DmFallback):
+    elif isinstance(notice, DmFallback):
+        candidates = (notice.user_id,)
+        if notice.original is not None:
+            candidates += tuple(_user_ids(from_json(notice.original)))
+    elif isinstance(notice, AlbumAck):
         candidates = (notice.user_id,)
     elif isinstance(notice, CardNotice):
         candidates = (notice.actor_id,)
@@ -208,7 +213,7 @@ class Planner:
             finish = Button(texts("button.finish"), encode(Verb.FINISH, ticket.id))
             return TelegramDelivery(row, chat_id, Message(text, ((finish,),)))
         if isinstance(notice, DmFallback):
-            message = self._fallback(notice, facts, texts, zone, now)
+            message = self._fallback(notice, team, facts, texts, now)
             return TelegramDelivery(row, chat_id, message)
         message = render_notice(
             self._renderer,
@@ -222,7 +227,7 @@ class Planner:
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
 
     def _fallback(
-        self, notice: DmFallback, facts: _Facts, texts: Texts, zone: ZoneInfo, now: datetime
+        self, notice: DmFallback, team: Team, facts: _Facts, texts: Texts, now: datetime
     ) -> Message:
         """The group message for a user the bot cannot write to: a mention, what it was about
         (in the group's language), and a button that opens the bot (its /start then delivers
@@ -236,9 +241,21 @@ class Planner:
             user=mention(facts.people, notice.user_id, texts),
             tag=tag(number) if number else Markup(""),
         )
+        original = from_json(notice.original) if notice.original is not None else None
         if ticket is not None:
-            summary = self._renderer.summary(ticket, facts.people, texts, zone, now)
+            summary = self._renderer.summary(ticket, facts.people, texts, team.zone, now)
             text = Markup(f"{text}\n\n{summary}")
+        elif isinstance(original, EventNotice):
+            refused = render_notice(
+                self._renderer,
+                original,
+                facts.people,
+                texts,
+                team.zone,
+                self.supervisors(team.id, facts),
+                now,
+            )
+            text = Markup(f"{text}\n\n{refused.text}")
         elif notice.text:
             text = Markup(f"{text}\n\n{notice.text}")
         url = f"https://t.me/{notice.bot_username}?start=cards"
@@ -253,5 +270,12 @@ def fallback_notice(
     number = notice.ticket.number if isinstance(notice, EventNotice) else None
     return Notice(
         chat_destination(group_chat_id),
-        DmFallback(user_id, number, _ticket_id(notice), message.text, bot_username),
+        DmFallback(
+            user_id,
+            number,
+            _ticket_id(notice),
+            message.text,
+            bot_username,
+            original=to_json(notice) if isinstance(notice, EventNotice) else None,
+        ),
     )

@@ -318,7 +318,10 @@ class Renderer:
 
         `number` is the ticket the user named, for errors that do not say which one.
         """
-        params = dict(error.params)
+        params: dict[str, Any] = {
+            name: _excerpt(value) if name in _QUOTED and isinstance(value, str) else value
+            for name, value in error.params.items()
+        }
         key = error.key
         if isinstance(params.get("action"), str):
             params["action"] = texts(f"action.{params['action']}")
@@ -353,6 +356,14 @@ class Renderer:
 
 
 _TEXT_IN_LINE: Final = frozenset({EventType.CREATED})
+#: Error parameters that quote what the user typed, and how much of it an error repeats: a
+#: whole 4,000-character token would take the reply over Telegram's 4,096 and lose it.
+_QUOTED: Final = frozenset({"token", "order_id", "username"})
+_EXCERPT: Final = 40
+
+
+def _excerpt(typed: str) -> str:
+    return typed if len(typed) <= _EXCERPT else f"{typed[: _EXCERPT - 1]}…"
 
 
 def _by_count(counts: Mapping[Any, int]) -> list[tuple[Any, int]]:

@@ -124,6 +124,9 @@ class PeopleService:
         if not memberships:
             raise NotFound("notfound.no_team")
         match = next((m for m in memberships if m.team.id == chosen), None)
+        if match is None and team_id is not None:
+            # A team named by a button the user could only have forged: never stored.
+            raise NotFound("notfound.not_your_team")
         if match is None and len(memberships) == 1:
             match = memberships[0]
         if match is None:
@@ -193,6 +196,9 @@ class PeopleService:
         await self._db.transact(body)
         for admin in admins:
             self._learned.pop((team_id, admin.id), None)
+
+    async def is_member(self, team_id: int, user_id: int) -> bool:
+        return await self._db.read(lambda tx: tx.people.membership(team_id, user_id)) is not None
 
     async def members(self, team_id: int, *, limit: int = 12) -> list[Person]:
         return await self._db.read(lambda tx: tx.people.team_members(team_id, limit=limit))

@@ -252,10 +252,14 @@ class TicketService:
         now = self._clock.now()
 
         def body(tx: Transaction) -> Attached:
+            tx.tickets.lock(checked.id or 0)
             ticket = load_ticket(tx, actor, TicketRef(ticket_id=checked.id))
             assert ticket.id is not None
             if tx.evidence.exists(ticket.id, file.file_unique_id):
                 return Attached(ticket, tx.evidence.count(ticket.id), True, False)
+            # Again here: files handled concurrently (an album) all passed the check above.
+            if tx.evidence.count(ticket.id) >= limits.max_files_per_ticket:
+                raise UsageError("evidence", "evidence_too_many", limit=limits.max_files_per_ticket)
             change = ticket.apply(
                 actor,
                 Action.ADD_EVIDENCE,

@@ -202,8 +202,10 @@ async def _settle_cancel_request(turn: Turn, press: Press) -> None:
 async def _show(turn: Turn, press: Press) -> None:
     target = _on_ticket(press)
     session = await _ticket_session(turn, target.ticket_id)
-    await turn.answer()
     await show_ticket(turn, session, TicketRef(ticket_id=target.ticket_id))
+    # Answered after: a refusal (another team's ticket) is the press's alert, and a press
+    # is answered once.
+    await turn.answer()
 
 
 async def _new_kind(turn: Turn, press: Press) -> None:

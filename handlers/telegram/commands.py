@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Final
+
+from telegram import ChatMember, ChatMemberRestricted
+from telegram.error import TelegramError
 
 from bot.domain.changes import ChangeTicket, TicketRef, change_of
 from bot.domain.commands import (
@@ -50,6 +54,8 @@ from handlers.telegram.turn import Turn, handler
 
 log = logging.getLogger(__name__)
 
+_IN_CHAT: Final = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER})
+
 
 def parse(turn: Turn) -> Command:
     message = turn.message
@@ -65,14 +71,29 @@ def parse(turn: Turn) -> Command:
 
 
 async def _learn_mentions(turn: Turn) -> None:
-    """People named by text mention (no username) become known, so they can be assigned."""
+    """People named by text mention (no username) become known, so they can be assigned.
+
+    Being mentioned makes nobody a member: only the group says who is in it (they wrote
+    there, or Telegram's getChatMember counts them in)."""
     message = turn.message
     if message is None:
         return
     people = turn.app.services.people
     team_id = None if turn.private else (await turn.session()).team.id
     for person in mentioned_people(message):
-        await people.learn(person, team_id)
+        in_group = team_id is not None and await _in_chat(turn, person.id)
+        await people.learn(person, team_id if in_group else None)
+
+
+async def _in_chat(turn: Turn, user_id: int) -> bool:
+    try:
+        member = await turn.context.bot.get_chat_member(turn.chat_id, user_id)
+    except TelegramError as error:
+        log.info("membership of %s in %s unknown: %s", user_id, turn.chat_id, error)
+        return False
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in _IN_CHAT
 
 
 async def ticket(turn: Turn, command: CreateTicket | StartGuidedTicket) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
 from bot.domain.dialogue import Dialogue, DialogueInput, DialogueStep, begin
-from bot.domain.errors import UsageError
+from bot.domain.errors import Refused, UsageError
 from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
 from bot.i18n import Markup
@@ -145,6 +145,10 @@ async def choose_kind(turn: Turn, kind_name: str) -> None:
 
 async def choose_assignee(turn: Turn, user_id: int) -> None:
     dialogue = await _expect(turn, DialogueInput.ASSIGNEE)
+    people = turn.app.services.people
+    if user_id > 0 and not (dialogue.team_id and await people.is_member(dialogue.team_id, user_id)):
+        # Only the team's members are offered: another id is a forged button.
+        raise Refused("refused.button")
     dialogue = dialogue.then(DialogueInput.ASSIGNEE, assignee_id=user_id)
     data = dialogue.data
     await turn.answer()

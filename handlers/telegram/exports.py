@@ -10,7 +10,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from telegram import InputFile
-from telegram.error import BadRequest
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
 
 from bot.domain.commands import Export
 from bot.domain.model import TeamAction, ticket_label
@@ -19,6 +20,7 @@ from bot.domain.permissions import require_team
 from bot.domain.ticket import Ticket
 from bot.export import Cell, write_export
 from bot.i18n import Texts
+from bot.rendering.messages import Button, Message
 from bot.rendering.render import Renderer
 from bot.services.people import Session
 from handlers.telegram.turn import Turn
@@ -74,12 +76,27 @@ def _row(
 
 
 async def send_export(turn: Turn, session: Session, command: Export) -> None:
+    """The file goes to the requester alone: in a group, to their private chat (the group's
+    members, agents among them, may not export the team's data themselves)."""
     require_team(session.actor, TeamAction.EXPORT)
     texts = turn.texts
     zone = session.team.zone
     queries = turn.app.services.queries
     renderer = turn.app.renderer
-    status = await turn.say("reply.export_progress", count=0)
+    chat_id = turn.person.id
+    try:
+        status = await turn.context.bot.send_message(
+            chat_id, texts("reply.export_progress", count=0), parse_mode=ParseMode.HTML
+        )
+    except Forbidden:
+        # Telegram refuses a private chat the user never opened: the start button, as the
+        # outbox's fallback offers.
+        url = f"https://t.me/{turn.context.bot.username}?start=export"
+        start = Button(texts("button.open_bot"), url=url)
+        await turn.reply(Message(texts("reply.export_start_first"), ((start,),)))
+        return
+    if turn.in_group:
+        await turn.say("reply.export_sent_privately")
 
     async def rows() -> AsyncIterator[Sequence[Cell]]:
         async for batch in queries.export(session.actor, command.period):
@@ -103,7 +120,7 @@ async def send_export(turn: Turn, session: Session, command: Export) -> None:
         # Not the file object itself: PTB reads it whole anyway, and names it from `.name`,
         # which a SpooledTemporaryFile still in memory does not have (None).
         await turn.context.bot.send_document(
-            turn.chat_id,
+            chat_id,
             InputFile(out.read(), filename=filename),
             caption=texts("reply.export_done", count=texts.number(count)),
         )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.services.container import Services
 from handlers.telegram.adapters import person_of
 from handlers.telegram.context import BotContext
+from handlers.telegram.turn import Turn, handler
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,28 @@ async def skip_handled(update: Update, context: BotContext) -> None:
     if await context.app.services.people.handled_before(update.update_id):
         log.info("update %s was handled before; skipped", update.update_id)
         raise ApplicationHandlerStop
+
+
+async def anonymous_sender(update: Update, context: BotContext) -> None:
+    """A message sent on behalf of a chat (an anonymous admin, a channel) has nobody behind it
+    to act as: every anonymous admin shares one identity. Nothing is learned or done; a
+    message for the bot gets a hint to post as oneself."""
+    message = update.effective_message
+    if message is not None and _for_the_bot(message, context.bot.id):
+        await _post_as_yourself(update, context)
+    raise ApplicationHandlerStop
+
+
+def _for_the_bot(message: Message, bot_id: int) -> bool:
+    said = (message.text or message.caption or "").lstrip()
+    replied = message.reply_to_message
+    sender = replied.from_user if replied is not None else None
+    return said.startswith(("/", "／")) or (sender is not None and sender.id == bot_id)
+
+
+@handler
+async def _post_as_yourself(turn: Turn) -> None:
+    await turn.say("reply.anonymous_sender")
 
 
 async def learn_member(update: Update, context: BotContext) -> None:

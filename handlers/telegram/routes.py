@@ -130,10 +130,11 @@ def register(application: BotApplication) -> None:
     if missing:
         raise RuntimeError(f"commands of the grammar without a handler: {', '.join(missing)}")
     application.add_handler(TypeHandler(Update, members.skip_handled), group=-2)
+    in_groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
     application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, members.learn_member),
-        group=-1,
+        MessageHandler(in_groups & filters.SenderChat.ALL, members.anonymous_sender), group=-1
     )
+    application.add_handler(MessageHandler(in_groups, members.learn_member), group=-1)
     new_messages = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler(list(COMMANDS), on_command, filters=new_messages))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))

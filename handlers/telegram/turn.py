@@ -142,7 +142,8 @@ class Turn:
             return catalogs[language_of(self._session.person, team.language, private=self.private)]
         directory_team = self.app.services.directory.by_chat(self.chat_id)
         fallback = directory_team.team.language if directory_team else Language.EN
-        return catalogs[self.person.private_language(fallback)]
+        # A group speaks its team's language even before the session is looked up.
+        return catalogs[language_of(self.person, fallback, private=self.private)]
 
     # --- answering -----------------------------------------------------------------------------
 

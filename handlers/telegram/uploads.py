@@ -25,10 +25,9 @@ log = logging.getLogger(__name__)
 _ALBUM_LOOKUPS: Final = (0.0, 0.3, 0.7, 1.0)
 
 
-async def _ticket_of_album(turn: Turn, media_group_id: str) -> int | None:
+async def _ticket_of_album(turn: Turn, media_group_id: str, *, wait: bool) -> int | None:
     session = await turn.session()
-    # In a group most albums are just people sharing pictures: look once, never wait there.
-    for delay in _ALBUM_LOOKUPS if turn.private else _ALBUM_LOOKUPS[:1]:
+    for delay in _ALBUM_LOOKUPS if wait else _ALBUM_LOOKUPS[:1]:
         if delay:
             await asyncio.sleep(delay)
         found = await turn.app.services.queries.ticket_of_album(session.actor, media_group_id)
@@ -74,11 +73,17 @@ async def on_file(turn: Turn) -> None:
         file = replace(file, caption=command.caption)
     else:
         dialogue = await turn.app.dialogues.get(turn.chat_id, turn.person.id)
-        if dialogue is not None and dialogue.takes(DialogueInput.FILE):
-            ticket_id = int(dialogue.data["ticket_id"])
-            await turn.session(dialogue.team_id)
-        elif file.media_group_id:
-            ticket_id = await _ticket_of_album(turn, file.media_group_id)
+        step = dialogue if dialogue is not None and dialogue.takes(DialogueInput.FILE) else None
+        if step is not None:
+            await turn.session(step.team_id)
+        if file.media_group_id:
+            # An album goes to the ticket its caption names, even during an evidence step for
+            # another ticket; its captioned file may still be being stored. In a group most
+            # albums are just people sharing pictures: look once, never wait there.
+            wait = turn.private or step is not None
+            ticket_id = await _ticket_of_album(turn, file.media_group_id, wait=wait)
+        if ticket_id is None and step is not None:
+            ticket_id = int(step.data["ticket_id"])
     if number is None and ticket_id is None:
         if turn.private or dialogues.answers_the_bot(turn):
             if file.media_group_id and await _asked_about(turn, file.media_group_id):

@@ -1,12 +1,22 @@
 """A button is judged by what happened since it was drawn: a note or a reminder leaves a card's
-buttons working; a superseded cancel request's buttons, and forged ids, are refused."""
+buttons working; a superseded cancel request's buttons, and forged ids, are refused; a press in
+a group is judged in that group's team."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.domain.model import Status
-from tests.support.botworld import AGENT, ASSIGNEE, GROUP, SUPERVISOR, BotWorld
+from bot.rendering.callbacks import Verb, encode
+from tests.support.botworld import (
+    AGENT,
+    ASSIGNEE,
+    GROUP,
+    OTHER_GROUP,
+    STRANGER,
+    SUPERVISOR,
+    BotWorld,
+)
 
 FORGED = "这个按钮已失效，请用 /show 重新查看工单。"
 
@@ -67,3 +77,21 @@ async def test_a_twenty_digit_id_is_a_forged_button(world: BotWorld) -> None:
     await world.press_forged(ASSIGNEE, ASSIGNEE.id, card, "ack:" + "9" * 20)
 
     assert world.alerts()[-1] == FORGED
+
+
+async def test_a_member_of_two_teams_cannot_show_one_team_s_ticket_in_the_other_s_group(
+    two_teams: BotWorld,
+) -> None:
+    world = two_teams
+    await world.send(AGENT, GROUP, "/ticket TB1001 #aftersale @zhouhao_aftersale 杯子碎了")
+    ticket = await world.ticket(1)
+    await world.send(STRANGER, OTHER_GROUP, "/ticket")
+    await world.reply(STRANGER, OTHER_GROUP, world.last_bot_message(OTHER_GROUP), "TB2001")
+    answer = world.last_bot_message(OTHER_GROUP)  # which kind? with a button per kind
+    said = len(world.core.bot_messages(OTHER_GROUP))
+
+    await world.press_forged(STRANGER, OTHER_GROUP, answer, encode(Verb.SHOW, ticket.id))
+
+    assert len(world.core.bot_messages(OTHER_GROUP)) == said
+    assert "TB1001" not in world.alerts()[-1]
+    assert world.alerts()[-1] == "That ticket does not exist in this team."

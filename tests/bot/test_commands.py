@@ -163,7 +163,7 @@ async def test_export_csv_is_a_document_with_a_bom_and_chinese_text(world: BotWo
 
     await world.send(SUPERVISOR, GROUP, "/export csv")
 
-    document = world.last_bot_message(GROUP)
+    document = world.last_bot_message(SUPERVISOR.id)
     assert document["caption"] == "导出完成：共 2 个工单。"
     assert document["document"]["file_name"] == "tickets-20261102-0900.csv"
     data = world.core.file_bytes(document["document"]["file_id"])
@@ -173,7 +173,7 @@ async def test_export_csv_is_a_document_with_a_bom_and_chinese_text(world: BotWo
     assert rows[1][:7] == ["T1", "TB1001", "售后处理", "待处理", "", "Lin Mei", "Zhou Hao"]
     assert rows[1][-1] == "杯子碎了，要求补发"
     assert rows[2][1] == "TB1002"
-    progress = [t for t in world.bot_texts(GROUP) if t.startswith("正在导出")]
+    progress = [t for t in world.bot_texts(SUPERVISOR.id) if t.startswith("正在导出")]
     assert progress == ["正在导出……已导出 2 行。"]
 
 
@@ -186,7 +186,7 @@ async def test_export_xlsx_for_a_period_opens_as_a_spreadsheet(world: BotWorld) 
     assert world.last_bot_message(GROUP)["text"] == "只有主管可以导出工单。"
     await world.send(SUPERVISOR, GROUP, "/export xlsx 7d")
 
-    document = world.last_bot_message(GROUP)
+    document = world.last_bot_message(SUPERVISOR.id)
     assert document["document"]["file_name"].endswith(".xlsx")
     data = world.core.file_bytes(document["document"]["file_id"])
     sheet = load_workbook(io.BytesIO(data), read_only=True).active

@@ -34,6 +34,8 @@ NEWCOMER = PersonaSpec(
 )
 SUPERVISOR = PersonaSpec(1004, "Wang", "Lei", "wanglei_lead", "en", role="supervisor")
 STRANGER = PersonaSpec(1999, "Eve", None, "eve_outside", "en", role="")
+#: In the other shop's group only: never in the team's group.
+OUTSIDER = PersonaSpec(1998, "Mallory", None, "mallory_elsewhere", "en", role="")
 OTHER_GROUP = -1009999999999
 
 
@@ -46,10 +48,11 @@ def scenario() -> Scenario:
                 "客服组 Customer Service",
                 administrators=(SUPERVISOR.id,),
                 creator_id=SUPERVISOR.id,
+                members=(AGENT.id, ASSIGNEE.id, NEWCOMER.id, SUPERVISOR.id, STRANGER.id),
             ),
-            GroupSpec(OTHER_GROUP, "Another shop", members=(STRANGER.id,)),
+            GroupSpec(OTHER_GROUP, "Another shop", members=(STRANGER.id, OUTSIDER.id)),
         ),
-        personas=(AGENT, ASSIGNEE, NEWCOMER, SUPERVISOR, STRANGER),
+        personas=(AGENT, ASSIGNEE, NEWCOMER, SUPERVISOR, STRANGER, OUTSIDER),
     )
 
 
@@ -63,7 +66,15 @@ FAST_DISPATCH: dict[str, Any] = {
 }
 
 
-def settings_for(database_url: str, *, language: str = "zh", **overrides: Any) -> Settings:
+def settings_for(
+    database_url: str,
+    *,
+    language: str = "zh",
+    supervisors: tuple[int, ...] = (),
+    other_team: bool = False,
+    **overrides: Any,
+) -> Settings:
+    """The team of GROUP; with `other_team`, the other shop's group is a second team."""
     document: dict[str, Any] = {
         "telegram": {"token": BotSpec().token},
         "database": {"url": database_url},
@@ -74,11 +85,15 @@ def settings_for(database_url: str, *, language: str = "zh", **overrides: Any) -
                 "name": "客服组",
                 "language": language,
                 "timezone": "Asia/Shanghai",
-                "supervisors": [],
+                "supervisors": list(supervisors),
                 "admins_are_supervisors": True,
             }
         ],
     }
+    if other_team:
+        document["teams"].append(
+            {"chat_id": OTHER_GROUP, "name": "Another shop", "language": "en", "supervisors": []}
+        )
     for section, values in overrides.items():
         document.setdefault(section, {}).update(values)
     return Settings.model_validate(document)
