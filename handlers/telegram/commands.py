@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Final
 
 from telegram import ChatMember, ChatMemberRestricted
 from telegram.error import TelegramError
 
-from bot.domain.changes import ChangeTicket, TicketRef, change_of
+from bot.domain.changes import ChangeTicket, TicketCommand, TicketRef, change_of
 from bot.domain.commands import (
-    AddNote,
-    Appeal,
     ByOrder,
     Cancel,
     CollectEvidence,
@@ -20,21 +19,16 @@ from bot.domain.commands import (
     CreateTicket,
     Export,
     Help,
-    Hold,
     ListCreated,
     ListMine,
     ListPending,
     RecordOutcome,
-    Remind,
-    Reopen,
-    Resume,
     SetLanguage,
     ShowTicket,
     Start,
     StartGuidedTicket,
     Stats,
     Transfer,
-    Verdict,
     parse_command,
 )
 from bot.domain.dialogue import DialogueInput, begin
@@ -129,10 +123,36 @@ async def show_ticket(turn: Turn, session: Session, ticket: TicketRef) -> None:
     )
 
 
-async def note(turn: Turn, command: AddNote) -> None:
-    """/note <t> <text>"""
-    acted = await turn.execute(change_of(command))
-    await turn.say("reply.noted", tag=tag(acted.ticket.number))
+def _changed(
+    reply: str, *, with_due: bool = False
+) -> Callable[[Turn, TicketCommand], Awaitable[None]]:
+    """A command that makes its change and says so (with the new deadline, if `with_due`)."""
+
+    async def answer(turn: Turn, command: TicketCommand) -> None:
+        acted = await turn.execute(change_of(command))
+        params: dict[str, object] = {"tag": tag(acted.ticket.number)}
+        if with_due:
+            zone = (await turn.session()).team.zone
+            params["due"] = turn.texts.moment(acted.ticket.due_at, zone)
+        await turn.say(reply, **params)
+
+    return answer
+
+
+#: /note <t> <text>
+note = _changed("reply.noted")
+#: /verdict <t> <text> — record the platform's ruling on an escalated ticket.
+verdict = _changed("reply.ruled")
+#: /appeal <t> <reason>
+appeal = _changed("reply.appealed")
+#: /reopen <t> [reason] — supervisors give a ticket a fresh deadline.
+reopen = _changed("reply.reopened", with_due=True)
+#: /remind <t> [text] — nudge the assignee (催办): their card again, with the text.
+remind = _changed("reply.nudged")
+#: /hold <t> <reason> — 挂起: waiting for the customer; the deadline clock stops.
+hold = _changed("reply.held")
+#: /resume <t> — the clock runs again, the deadline moved by the pause.
+resume = _changed("reply.resumed", with_due=True)
 
 
 async def transfer(turn: Turn, command: Transfer) -> None:
@@ -193,49 +213,6 @@ async def cancel(turn: Turn, command: Cancel) -> None:
     request = ChangeTicket(TicketRef(command.number), Action.REQUEST_CANCEL, command.reason)
     acted = await turn.execute(request)
     await turn.say("reply.cancel_requested", tag=tag(acted.ticket.number))
-
-
-async def verdict(turn: Turn, command: Verdict) -> None:
-    """/verdict <t> <text> — record the platform's ruling on an escalated ticket."""
-    acted = await turn.execute(change_of(command))
-    await turn.say("reply.ruled", tag=tag(acted.ticket.number))
-
-
-async def appeal(turn: Turn, command: Appeal) -> None:
-    """/appeal <t> <reason>"""
-    acted = await turn.execute(change_of(command))
-    await turn.say("reply.appealed", tag=tag(acted.ticket.number))
-
-
-async def reopen(turn: Turn, command: Reopen) -> None:
-    """/reopen <t> [reason] — supervisors give a ticket a fresh deadline."""
-    session = await turn.session()
-    acted = await turn.execute(change_of(command))
-    await turn.say(
-        "reply.reopened",
-        tag=tag(acted.ticket.number),
-        due=turn.texts.moment(acted.ticket.due_at, session.team.zone),
-    )
-
-
-async def remind(turn: Turn, command: Remind) -> None:
-    """/remind <t> [text] — nudge the assignee (催办): their card again, with the text."""
-    acted = await turn.execute(change_of(command))
-    await turn.say("reply.nudged", tag=tag(acted.ticket.number))
-
-
-async def hold(turn: Turn, command: Hold) -> None:
-    """/hold <t> <reason> — 挂起: waiting for the customer; the deadline clock stops."""
-    acted = await turn.execute(change_of(command))
-    await turn.say("reply.held", tag=tag(acted.ticket.number))
-
-
-async def resume(turn: Turn, command: Resume) -> None:
-    """/resume <t> — the clock runs again, the deadline moved by the pause."""
-    session = await turn.session()
-    acted = await turn.execute(change_of(command))
-    due = turn.texts.moment(acted.ticket.due_at, session.team.zone)
-    await turn.say("reply.resumed", tag=tag(acted.ticket.number), due=due)
 
 
 async def mine(turn: Turn, command: ListMine) -> None:
