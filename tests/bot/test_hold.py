@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.config import DatabaseSettings
 from bot.domain.model import EventType, Status
-from tests.support.botworld import AGENT, ASSIGNEE, GROUP, BotWorld
+from tests.bot.conftest import StartWorld
+from tests.support.botworld import AGENT, ASSIGNEE, GROUP, BotWorld, settings_for
 
 HOUR = timedelta(hours=1)
 
@@ -58,3 +60,20 @@ async def test_hold_twice_or_resume_without_hold_is_refused(world: BotWorld) -> 
     await world.send(ASSIGNEE, ASSIGNEE.id, "/hold T1 还在等")
     assert world.last_bot_message(ASSIGNEE.id)["text"] == "#T1 已经挂起；请先 /resume 恢复。"
     assert (await world.timeline(1)).count(EventType.HELD) == 1
+
+
+async def test_a_hold_resumes_by_itself_after_max_hold(
+    start_with: StartWorld, database: DatabaseSettings
+) -> None:
+    world = await start_with(settings_for(database.url, sla={"max_hold": "48h"}))
+    await _ticket(world)
+    await world.send(ASSIGNEE, ASSIGNEE.id, "/hold T1 等客户")
+    world.clock.advance(47 * HOUR)
+    assert await world.bot.sweeper.sweep() == 0
+
+    world.clock.advance(HOUR)
+    assert await world.bot.sweeper.sweep() == 1
+
+    ticket = await world.ticket(1)
+    assert (ticket.held_since, ticket.held_for) == (None, 48 * HOUR)
+    assert (await world.timeline(1))[-1] is EventType.RESUMED
