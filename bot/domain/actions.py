@@ -427,7 +427,3 @@ EVENT_OF_ACTION: Final[Mapping[Action, EventType]] = {
 OUTCOME_ACTIONS: Final[Mapping[Outcome, Action]] = {
     spec.outcome: action for action, spec in ACTIONS.items() if spec.outcome is not None
 }
-
-
-def spec_of(action: Action) -> ActionSpec:
-    return ACTIONS[action]

@@ -53,10 +53,6 @@ class Origin:
     def scheduler(cls, team_id: int) -> Origin:
         return cls(Actor.system(team_id), Channel.SCHEDULER)
 
-    def as_actor(self, actor: Actor) -> Origin:
-        """The same origin for the actor's session in another team (a button's ticket)."""
-        return Origin(actor, self.channel, self.update_id, self.in_group)
-
 
 @dataclass(frozen=True, slots=True)
 class TicketRef:

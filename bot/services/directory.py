@@ -42,6 +42,7 @@ class Directory:
         self._webhooks = tuple((hook.url, hook.events) for hook in settings.integrations.webhooks)
         self._by_id: dict[int, TeamProfile] = {}
         self._by_chat: dict[int, TeamProfile] = {}
+        self._policies: dict[tuple[int, KindClock], EscalationPolicy] = {}
 
     @property
     def kind_aliases(self) -> dict[str, str]:
@@ -60,15 +61,20 @@ class Directory:
     def policy_for(self, team_id: int, kind: Kind) -> EscalationPolicy:
         """The SLA rules of one ticket: with the team's calendar when its kind counts working
         time (collab's platform deadline stays wall-clock)."""
-        calendar = self.calendar_of(team_id) if kind.clock is KindClock.BUSINESS else None
-        if calendar is None:
-            return self.policy
-        return replace(self.policy, calendar=calendar)
+        key = (team_id, kind.clock)
+        policy = self._policies.get(key)
+        if policy is None:
+            # Built once per team and clock: the sweeper asks for every due ticket.
+            calendar = self.calendar_of(team_id) if kind.clock is KindClock.BUSINESS else None
+            policy = self.policy if calendar is None else replace(self.policy, calendar=calendar)
+            self._policies[key] = policy
+        return policy
 
     def register(self, team: Team, settings: TeamSettings) -> None:
         profile = TeamProfile(team, settings)
         self._by_id[team.id] = profile
         self._by_chat[team.chat_id] = profile
+        self._policies.clear()
 
     def team(self, team_id: int) -> TeamProfile:
         try:

@@ -10,7 +10,7 @@ from typing import Final
 from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.dialogue import DialogueInput
-from bot.domain.errors import Conflict, DomainError
+from bot.domain.errors import DomainError
 from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
 from bot.rendering.callbacks import (
@@ -106,32 +106,38 @@ def _on_ticket(press: Press) -> OnTicket:
     return press.payload
 
 
-async def _outcome(turn: Turn, press: Press) -> None:
-    target = _on_ticket(press)
+async def _change(
+    turn: Turn,
+    target: OnTicket | TransferTo,
+    action: Action | Outcome,
+    text: str | None = None,
+    assignee: UserRef | None = None,
+) -> Acted:
+    """Make the change the press asks for, in the presser's session for the ticket, bound to
+    the stamp the button was drawn with (a press drawn before a transfer or a cancel is a
+    conflict)."""
     await _ticket_session(turn, target.ticket_id)
-    # The card's stamp: a press on a card drawn before a transfer or a cancel is a conflict.
     seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
-    acted = await turn.execute(ChangeTicket(seen, _OUTCOMES[press.verb]))
+    return await turn.execute(ChangeTicket(seen, action, text, assignee))
+
+
+async def _outcome(turn: Turn, press: Press) -> None:
+    acted = await _change(turn, _on_ticket(press), _OUTCOMES[press.verb])
     await _refresh_card(turn, acted)
     await turn.answer()
     await dialogues.after_outcome(turn, acted.ticket)
 
 
 async def _acknowledge(turn: Turn, press: Press) -> None:
-    target = _on_ticket(press)
-    await _ticket_session(turn, target.ticket_id)
-    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
-    acted = await turn.execute(ChangeTicket(seen, Action.ACKNOWLEDGE))
+    acted = await _change(turn, _on_ticket(press), Action.ACKNOWLEDGE)
     await _refresh_card(turn, acted)
     await turn.answer(turn.texts("reply.acknowledged", tag=tag(acted.ticket.number)))
 
 
 async def _allowed(turn: Turn, target: OnTicket, action: Action) -> Ticket:
-    """The ticket, if the presser may still do `action` on what the button was drawn for."""
+    """The ticket, if the presser may do `action` on it now (a prompt follows the press)."""
     session = await _ticket_session(turn, target.ticket_id)
     ticket = await turn.app.services.queries.ticket(session.actor, ticket_id=target.ticket_id)
-    if target.stamp is not None and ticket.stamp != target.stamp:
-        raise Conflict(number=ticket.number)
     ticket.check(session.actor, action)
     return ticket
 
@@ -162,10 +168,7 @@ async def _transfer_to(turn: Turn, press: Press) -> None:
     target = press.payload
     if not isinstance(target, TransferTo):
         raise ForgedButton()
-    await _ticket_session(turn, target.ticket_id)
-    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
-    change = ChangeTicket(seen, Action.TRANSFER, assignee=UserRef(user_id=target.user_id))
-    acted = await turn.execute(change)
+    acted = await _change(turn, target, Action.TRANSFER, assignee=UserRef(user_id=target.user_id))
     people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
     texts = turn.texts
     to = name_of(people, acted.ticket.assignee_id, texts)
@@ -191,8 +194,7 @@ async def _settle_cancel_request(turn: Turn, press: Press) -> None:
         await _allowed(turn, target, action)
         raise ForgedButton()
     # Bound to the request the notice showed: a later request needs its own notice.
-    seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
-    acted = await turn.execute(ChangeTicket(seen, action))
+    acted = await _change(turn, target, action)
     key = "reply.cancelled" if approve else "reply.cancel_rejected"
     result = turn.texts(key, tag=tag(acted.ticket.number))
     await turn.answer(result)
@@ -236,8 +238,7 @@ def _no_arguments(step: Callable[[Turn], Awaitable[None]]) -> ButtonHandler:
 
 
 def _cancel_confirm(turn: Turn, press: Press) -> Awaitable[None]:
-    target = _on_ticket(press)
-    return _confirm_cancel(turn, target.ticket_id, target.stamp)
+    return _confirm_cancel(turn, _on_ticket(press))
 
 
 def _transfer(turn: Turn, press: Press) -> Awaitable[None]:
@@ -317,17 +318,15 @@ async def _ask_transfer(turn: Turn, target: OnTicket) -> None:
     await turn.reply(Message(texts("reply.transfer_prompt", tag=tag(ticket.number)), buttons))
 
 
-async def _confirm_cancel(turn: Turn, ticket_id: int, stamp: int | None) -> None:
+async def _confirm_cancel(turn: Turn, target: OnTicket) -> None:
     """A supervisor confirms the cancel they typed; the reason is in their dialogue."""
     dialogue = await turn.app.dialogues.expect(
         turn.chat_id, turn.person.id, DialogueInput.CONFIRM_CANCEL
     )
-    if dialogue.data.get("ticket_id") != ticket_id:
+    if dialogue.data.get("ticket_id") != target.ticket_id:
         # Presses by others were refused already: this confirmation has lapsed.
         raise DomainError("reply.expired")
-    await _ticket_session(turn, ticket_id)
-    ref = TicketRef(ticket_id=ticket_id, seen=stamp)
-    acted = await turn.execute(ChangeTicket(ref, Action.CANCEL, str(dialogue.data["reason"])))
+    acted = await _change(turn, target, Action.CANCEL, str(dialogue.data["reason"]))
     await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
     result = turn.texts("reply.cancelled", tag=tag(acted.ticket.number))
     await turn.answer(result)
