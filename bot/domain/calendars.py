@@ -72,10 +72,15 @@ class WorkCalendar:
     """
 
     zone: ZoneInfo
-    weekly: tuple[Hours, Hours, Hours, Hours, Hours, Hours, Hours]
+    #: Monday to Sunday.
+    weekly: tuple[Hours, ...]
     dates: Mapping[date, Hours] = field(default_factory=dict)
     is_holiday: Callable[[date], bool] = _never
     is_make_up_day: Callable[[date], bool] = _never
+
+    def __post_init__(self) -> None:
+        if len(self.weekly) != len(WEEKDAYS):
+            raise ValueError(f"expected hours for 7 weekdays (got {len(self.weekly)})")
 
     @property
     def standard_day(self) -> Hours:

@@ -36,11 +36,9 @@ class HolidayTable:
 
 def build_calendar(settings: CalendarSettings) -> tuple[WorkCalendar, HolidayTable | None]:
     table = HolidayTable(settings.holidays) if settings.holidays else None
-    weekly = tuple(parse_hours(list(day)) for day in settings.weekly())
-    assert len(weekly) == 7
     calendar = WorkCalendar(
         zone=ZoneInfo(settings.timezone),
-        weekly=(weekly[0], weekly[1], weekly[2], weekly[3], weekly[4], weekly[5], weekly[6]),
+        weekly=tuple(parse_hours(list(day)) for day in settings.weekly()),
         dates={day: parse_hours(list(hours)) for day, hours in settings.dates.items()},
     )
     if table is not None:

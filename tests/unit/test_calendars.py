@@ -71,7 +71,7 @@ def test_a_configured_make_up_day_works_a_sunday() -> None:
 
 def test_across_a_dst_change_working_time_is_real_time() -> None:
     always = tuple(parse_hours(["00:00-24:00"]) for _ in range(7))
-    calendar = WorkCalendar(BERLIN, always)  # type: ignore[arg-type]
+    calendar = WorkCalendar(BERLIN, always)
 
     # Sunday 29 March 2026 has 23 hours in Berlin: 24 hours from Saturday noon end at 13:00.
     due = calendar.add(at(BERLIN, 2026, 3, 28, 12), 24 * HOUR)
