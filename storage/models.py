@@ -100,6 +100,10 @@ class Ticket(Base):
         Index("ix_tickets_team_id_order_id_kind", "team_id", "order_id", "kind"),
         # /created.
         Index("ix_tickets_creator_id", "creator_id"),
+        # The team's lists in deadline order and the workbench's buckets (storage/listing.py).
+        Index("ix_tickets_team_id_status_due_at", "team_id", "status", "due_at"),
+        # Recently updated lists and "resolved today".
+        Index("ix_tickets_team_id_updated_at", "team_id", "updated_at"),
         # The sweep: due rows by one range scan; finished tickets (NULL) are not in the index.
         Index(
             "ix_tickets_next_action_at",

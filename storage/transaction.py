@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
+from storage.listing import ListingRepository
 from storage.people import PeopleRepository
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 
@@ -25,6 +26,7 @@ class Transaction:
         self.tickets = TicketRepository(connection)
         self.events = EventRepository(connection)
         self.evidence = EvidenceRepository(connection)
+        self.listing = ListingRepository(connection)
         self.outbox = OutboxRepository(connection)
         self.cards = CardRepository(connection)
         self.people = PeopleRepository(connection)

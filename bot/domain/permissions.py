@@ -62,6 +62,10 @@ def require(roles: frozenset[Role], action: Action) -> None:
         raise Refused("refused.permission", action=action.value)
 
 
+def may_team(actor: Actor, action: TeamAction) -> bool:
+    return action in TEAM_PERMISSIONS[actor.team_role]
+
+
 def require_team(actor: Actor, action: TeamAction) -> None:
-    if action not in TEAM_PERMISSIONS[actor.team_role]:
+    if not may_team(actor, action):
         raise Refused("refused.team_permission", action=action.value)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.directory import Directory
+from bot.services.listing import ListingService
 from bot.services.people import PeopleService
 from bot.services.queries import QueryService
 from bot.services.tickets import Archiver, TicketService
@@ -19,6 +20,7 @@ class Services:
     tickets: TicketService
     people: PeopleService
     queries: QueryService
+    listing: ListingService
     database: Database
 
 
@@ -31,5 +33,6 @@ def build_services(
         tickets=TicketService(database, clock, directory, archiver),
         people=PeopleService(database, clock, directory),
         queries=QueryService(database, clock, directory),
+        listing=ListingService(database, clock, directory),
         database=database,
     )

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Executable
+from sqlalchemy import Executable, insert
 
 from bot.config import DatabaseSettings
 from storage.database import Database, open_database
@@ -17,6 +17,7 @@ from storage.delivery import claim_query
 from storage.migrate import alembic_config
 from storage.models import Base
 from storage.plans import explain
+from storage.tables import teams, tickets
 from storage.tickets import due_query, pending_duplicate_query
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
@@ -41,7 +42,53 @@ async def _plan(db: Database, statement: Executable, params: dict[str, object]) 
     return await db.read(body)
 
 
+async def _a_busy_team(db: Database) -> None:
+    """Two thousand tickets over many orders, with the planner's statistics taken: on empty
+    tables every index costs the same, and PostgreSQL's choice among them says nothing."""
+
+    def body(tx: object) -> None:
+        connection = tx.connection  # type: ignore[attr-defined]
+        connection.execute(
+            insert(teams),
+            [
+                {
+                    "id": 1,
+                    "chat_id": -1,
+                    "name": "t",
+                    "language": "en",
+                    "timezone": "UTC",
+                    "created_at": NOW,
+                }
+            ],
+        )
+        statuses = ["open", "in_progress", "resolved", "closed", "escalated"]
+        connection.execute(
+            insert(tickets),
+            [
+                {
+                    "team_id": 1,
+                    "number": n,
+                    "order_id": f"TB{n % 700}",
+                    "kind": "collab",
+                    "description": "x",
+                    "creator_id": 1,
+                    "assignee_id": 2,
+                    "status": statuses[n % 5],
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                    "due_at": NOW,
+                }
+                for n in range(1, 2001)
+            ],
+        )
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE tickets")
+
+    await db.transact(body)
+
+
 async def test_the_duplicate_check_seeks_team_order_and_kind(db: Database) -> None:
+    await _a_busy_team(db)
     plan = await _plan(
         db, pending_duplicate_query(), {"team_id": 1, "order_id": "TB1", "kind": "collab"}
     )

@@ -1,0 +1,200 @@
+"""The one query behind every list of tickets: a `TicketFilter` as indexed, keyset-paged SQL.
+
+Indexes it relies on (migration 0010): ix_tickets_team_id_status_due_at for the deadline order
+and the buckets, ix_tickets_team_id_updated_at for "recently updated" and "resolved today", and
+the unique (team_id, number) for newest/oldest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy.engine import Connection
+
+from bot.domain.listing import Bucket, Cursor, DayWindow, SortOrder, TicketFilter
+from bot.domain.model import AWAITING_REPLY, PENDING_STATUSES, Status
+from bot.domain.ticket import Ticket
+from storage.tables import tickets
+from storage.tickets import ticket_from_row
+
+_PENDING: Final = tuple(status.value for status in PENDING_STATUSES)
+_AWAITING: Final = tuple(status.value for status in AWAITING_REPLY)
+_DONE_TODAY: Final = (Status.RESOLVED.value, Status.CLOSED.value)
+
+#: For each order: the column it sorts by, whether it runs descending, and how the cursor
+#: writes that column's value.
+_ORDER: Final[dict[SortOrder, tuple[Any, bool]]] = {
+    SortOrder.DEADLINE: (tickets.c.due_at, False),
+    SortOrder.NEWEST: (tickets.c.number, True),
+    SortOrder.OLDEST: (tickets.c.number, False),
+    SortOrder.UPDATED: (tickets.c.updated_at, True),
+}
+
+
+def _awaiting() -> ColumnElement[bool]:
+    return and_(tickets.c.status.in_(_AWAITING), tickets.c.held_since.is_(None))
+
+
+def bucket_condition(bucket: Bucket, window: DayWindow) -> ColumnElement[bool]:
+    """Which tickets stand in `bucket` at `window.now` (the Team view's definitions)."""
+    due = tickets.c.due_at
+    pending = tickets.c.status.in_(_PENDING)
+    match bucket:
+        case Bucket.OVERDUE:
+            return and_(_awaiting(), due <= window.now)
+        case Bucket.DUE_WITHIN_HOUR:
+            return and_(_awaiting(), due > window.now, due <= window.within_hour)
+        case Bucket.DUE_TODAY:
+            return and_(_awaiting(), due > window.within_hour, due < window.day_end)
+        case Bucket.LATER:
+            on_hold = tickets.c.held_since.is_not(None)
+            return and_(tickets.c.status.in_(_AWAITING), or_(on_hold, due >= window.day_end))
+        case Bucket.UNASSIGNED:
+            return and_(pending, tickets.c.assignee_id.is_(None))
+        case Bucket.CANCEL_REQUESTED:
+            return and_(pending, tickets.c.cancel_requested_by.is_not(None))
+        case Bucket.ESCALATED:
+            return tickets.c.status == Status.ESCALATED.value
+        case Bucket.APPEALED:
+            return tickets.c.status == Status.APPEALED.value
+        case Bucket.RESOLVED_TODAY:
+            return and_(tickets.c.status.in_(_DONE_TODAY), tickets.c.updated_at >= window.day_start)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_conditions(
+    team_id: int, wanted: TicketFilter, window: DayWindow
+) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a filter, always inside one team."""
+    conditions: list[ColumnElement[bool]] = [tickets.c.team_id == team_id]
+    if wanted.statuses:
+        conditions.append(tickets.c.status.in_(sorted(s.value for s in wanted.statuses)))
+    if wanted.kinds:
+        conditions.append(tickets.c.kind.in_(sorted(wanted.kinds)))
+    if wanted.unassigned:
+        conditions.append(tickets.c.assignee_id.is_(None))
+    elif wanted.assignee_id is not None:
+        conditions.append(tickets.c.assignee_id == wanted.assignee_id)
+    if wanted.creator_id is not None:
+        conditions.append(tickets.c.creator_id == wanted.creator_id)
+    if wanted.created_from is not None:
+        conditions.append(tickets.c.created_at >= wanted.created_from)
+    if wanted.created_to is not None:
+        conditions.append(tickets.c.created_at < wanted.created_to)
+    text = wanted.search_text
+    if text is not None:
+        pattern = _escaped(text)
+        found: list[ColumnElement[bool]] = [
+            tickets.c.order_id.ilike(f"{pattern}%", escape="\\"),
+            tickets.c.description.ilike(f"%{pattern}%", escape="\\"),
+        ]
+        number = wanted.number
+        if number is not None:
+            found.insert(0, tickets.c.number == number)
+        conditions.append(or_(*found))
+    if wanted.bucket is not None:
+        conditions.append(bucket_condition(wanted.bucket, window))
+    return conditions
+
+
+def _after(cursor: Cursor) -> ColumnElement[bool]:
+    """Tickets after the cursor's one in its order: (key, id) strictly beyond it."""
+    column, descending = _ORDER[cursor.sort]
+    value: Any = (
+        int(cursor.key)
+        if cursor.sort in (SortOrder.NEWEST, SortOrder.OLDEST)
+        else datetime.fromisoformat(cursor.key)
+    )
+    beyond = column < value if descending else column > value
+    tie = tickets.c.id < cursor.ticket_id if descending else tickets.c.id > cursor.ticket_id
+    return or_(beyond, and_(column == value, tie))
+
+
+def cursor_after(ticket: Ticket, sort: SortOrder) -> Cursor:
+    """The cursor that continues a list after `ticket`."""
+    assert ticket.id is not None
+    key: str
+    match sort:
+        case SortOrder.DEADLINE:
+            key = ticket.due_at.isoformat()
+        case SortOrder.UPDATED:
+            key = ticket.updated_at.isoformat()
+        case SortOrder.NEWEST | SortOrder.OLDEST:
+            key = str(ticket.number)
+    return Cursor(sort, key, ticket.id)
+
+
+def page_query(
+    team_id: int, wanted: TicketFilter, window: DayWindow, *, after: Cursor | None, limit: int
+) -> Select[Any]:
+    """At most `limit` tickets of the filter in its order, from `after` on."""
+    conditions = filter_conditions(team_id, wanted, window)
+    if after is not None:
+        conditions.append(_after(after))
+    column, descending = _ORDER[wanted.sort]
+    order = (column.desc(), tickets.c.id.desc()) if descending else (column, tickets.c.id)
+    return select(tickets).where(*conditions).order_by(*order).limit(limit)
+
+
+class ListingRepository:
+    """Lists, counts and buckets of one team's tickets."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def page(
+        self,
+        team_id: int,
+        wanted: TicketFilter,
+        window: DayWindow,
+        *,
+        after: Cursor | None,
+        limit: int,
+    ) -> tuple[list[Ticket], bool]:
+        """Up to `limit` tickets from `after` on, and whether more follow."""
+        query = page_query(team_id, wanted, window, after=after, limit=limit + 1)
+        rows = [ticket_from_row(row) for row in self._connection.execute(query).mappings()]
+        return rows[:limit], len(rows) > limit
+
+    def count(self, team_id: int, wanted: TicketFilter, window: DayWindow) -> int:
+        query = (
+            select(func.count())
+            .select_from(tickets)
+            .where(*filter_conditions(team_id, wanted, window))
+        )
+        return int(self._connection.execute(query).scalar_one())
+
+    def bucket_counts(
+        self, team_id: int, window: DayWindow, *, assignee_id: int | None = None
+    ) -> dict[Bucket, int]:
+        """Every bucket's size in two indexed reads: the pending tickets, and today's done."""
+        mine = tickets.c.assignee_id == assignee_id if assignee_id is not None else true()
+        pending_buckets: list[Bucket] = [
+            bucket for bucket in Bucket if bucket is not Bucket.RESOLVED_TODAY
+        ]
+        sums = [
+            func.coalesce(func.sum(case((bucket_condition(bucket, window), 1), else_=0)), 0)
+            for bucket in pending_buckets
+        ]
+        pending = self._connection.execute(
+            select(*sums).where(tickets.c.team_id == team_id, tickets.c.status.in_(_PENDING), mine)
+        ).one()
+        counts = {
+            bucket: int(value) for bucket, value in zip(pending_buckets, pending, strict=True)
+        }
+        done = (
+            select(func.count())
+            .select_from(tickets)
+            .where(
+                tickets.c.team_id == team_id,
+                bucket_condition(Bucket.RESOLVED_TODAY, window),
+                mine,
+            )
+        )
+        counts[Bucket.RESOLVED_TODAY] = int(self._connection.execute(done).scalar_one())
+        return counts
