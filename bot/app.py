@@ -258,7 +258,12 @@ def build_bot(
     dispatcher = Dispatcher(
         database,
         clock,
-        Planner(services.directory, renderer, catalogs),
+        Planner(
+            services.directory,
+            renderer,
+            catalogs,
+            bot_username=lambda: application.bot_data.bot_username,
+        ),
         BotSender(dispatcher_bot),
         settings.dispatcher,
         webhooks=settings.integrations.webhooks,

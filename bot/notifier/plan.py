@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.domain.links import TicketLink
 from bot.domain.notices import (
     AlbumAck,
     CardNotice,
@@ -113,10 +114,18 @@ def _ticket_id(notice: NoticePayload) -> int | None:
 class Planner:
     """Renders outbox rows; reads what it needs in one transaction per batch."""
 
-    def __init__(self, directory: Directory, renderer: Renderer, catalogs: Catalogs) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        renderer: Renderer,
+        catalogs: Catalogs,
+        *,
+        bot_username: Callable[[], str] = lambda: "",
+    ) -> None:
         self._directory = directory
         self._renderer = renderer
         self._catalogs = catalogs
+        self._bot_username = bot_username
 
     def load(self, tx: Transaction, rows: list[OutboxRow]) -> _Facts:
         facts = _Facts()
@@ -224,7 +233,20 @@ class Planner:
             self.supervisors(team.id, facts),
             now,
         )
+        if chat_id < 0 and not message.buttons:
+            message = self._with_open(message, team.id, notice.ticket.number, texts)
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
+
+    def _with_open(self, message: Message, team_id: int, number: int, texts: Texts) -> Message:
+        """A group notice without buttons of its own carries an "Open" button: the ticket's
+        deep link into private chat (a notice asking for a decision keeps just its choices)."""
+        username = self._bot_username()
+        if not username:
+            return message
+        url = TicketLink(team_id, number).url(username)
+        return replace(
+            message, buttons=(*message.buttons, (Button(texts("button.open_ticket"), url=url),))
+        )
 
     def _fallback(
         self, notice: DmFallback, team: Team, facts: _Facts, texts: Texts, now: datetime
