@@ -8,6 +8,7 @@ from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
 from storage.people import PeopleRepository
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
+from storage.topics import TopicRepository
 
 
 class Transaction:
@@ -30,3 +31,4 @@ class Transaction:
         self.people = PeopleRepository(connection)
         self.dialogues = DialogueRepository(connection)
         self.processed = ProcessedUpdateRepository(connection)
+        self.topics = TopicRepository(connection)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
+from bot.domain.actions import Template
 from bot.domain.links import TicketLink
 from bot.domain.notices import (
     AlbumAck,
@@ -76,6 +77,8 @@ class _Facts:
     cards: dict[tuple[int, int], int] = field(default_factory=dict)
     evidence: dict[int, int] = field(default_factory=dict)
     albums: dict[str, int] = field(default_factory=dict)
+    #: Ticket id → the thread of its forum topic, for tickets that have one.
+    topics: dict[int, int] = field(default_factory=dict)
 
 
 def _user_ids(notice: NoticePayload) -> Iterable[int]:
@@ -109,6 +112,31 @@ def _ticket_id(notice: NoticePayload) -> int | None:
     if isinstance(notice, CardNotice | AlbumAck | DmFallback):
         return notice.ticket_id
     return None
+
+
+#: Notices that stay in the group's General topic even for a ticket with its own topic.
+_GENERAL: Final = frozenset({Template.CREATED, Template.ESCALATED})
+
+
+def _topic_ticket(row: OutboxRow) -> int | None:
+    """The ticket whose topic a group-bound row belongs in (None: General, or no group)."""
+    chat_id = chat_of(row.destination)
+    if chat_id is None or chat_id > 0:
+        return None
+    notice = row.notice
+    if isinstance(notice, EventNotice):
+        return None if notice.template in _GENERAL else notice.ticket.ticket_id
+    return _ticket_id(notice)
+
+
+def _in_topic(delivery: Delivery, facts: _Facts) -> Delivery:
+    if not isinstance(delivery, TelegramDelivery):
+        return delivery
+    ticket_id = _topic_ticket(delivery.row)
+    thread_id = facts.topics.get(ticket_id) if ticket_id is not None else None
+    if thread_id is None:
+        return delivery
+    return replace(delivery, message=replace(delivery.message, thread_id=thread_id))
 
 
 class Planner:
@@ -158,6 +186,9 @@ class Planner:
             if isinstance(notice, AlbumAck):
                 group = str(notice.media_group_id)
                 facts.albums[group] = len(tx.evidence.of_media_group(group))
+        facts.topics = tx.topics.threads(
+            ticket_id for row in rows if (ticket_id := _topic_ticket(row)) is not None
+        )
         for admins in facts.admins.values():
             user_ids.update(admins)
         for profile in self._directory.teams():
@@ -177,7 +208,7 @@ class Planner:
         return sorted(ids)
 
     def plan(self, rows: list[OutboxRow], facts: _Facts, now: datetime) -> list[Delivery]:
-        return [self._plan(row, facts, now) for row in rows]
+        return [_in_topic(self._plan(row, facts, now), facts) for row in rows]
 
     def _plan(self, row: OutboxRow, facts: _Facts, now: datetime) -> Delivery:
         notice = row.notice

@@ -108,6 +108,15 @@ class QueryService:
 
         return await self._db.read(body)
 
+    async def ticket_of_topic(self, actor: Actor, chat_id: int, thread_id: int) -> int | None:
+        """The ticket of the actor's team whose forum topic this is, if any."""
+        require_team(actor, TeamAction.VIEW)
+        found = await self._db.read(lambda tx: tx.topics.ticket_of(chat_id, thread_id))
+        if found is None:
+            return None
+        ticket = await self.ticket(actor, ticket_id=found)
+        return ticket.id
+
     async def ticket_of_album(self, actor: Actor, media_group_id: str) -> int | None:
         """The ticket an album's first files went to (its later files carry no caption)."""
         items = await self._db.read(lambda tx: tx.evidence.of_media_group(media_group_id))
