@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
 from storage.people import PeopleRepository
+from storage.search import TicketSearch
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 from storage.topics import TopicRepository
 
@@ -32,3 +33,4 @@ class Transaction:
         self.dialogues = DialogueRepository(connection)
         self.processed = ProcessedUpdateRepository(connection)
         self.topics = TopicRepository(connection)
+        self.search = TicketSearch(connection)
