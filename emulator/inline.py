@@ -19,6 +19,7 @@ from emulator.delivery import UpdateDelivery
 from emulator.entities import to_api_entities
 from emulator.errors import PersonaError, bad_request
 from emulator.formatting import format_text
+from emulator.forums import thread_for_persona
 from emulator.markup import parse_markup
 from emulator.messages import MAX_TEXT
 from emulator.params import Handler, Params
@@ -161,9 +162,17 @@ class InlineMode:
             raise PersonaError(f"no inline query {query_id}")
         return query
 
-    def choose(self, user_id: int, chat_id: int, query_id: str, result_id: str) -> dict[str, Any]:
-        """The persona picks a result: it is sent into `chat_id` via the bot. Returns the
-        message's Update (delivered only if the bot sees the chat's message)."""
+    def choose(
+        self,
+        user_id: int,
+        chat_id: int,
+        query_id: str,
+        result_id: str,
+        *,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The persona picks a result: it is sent into `chat_id` (its topic `thread_id`) via
+        the bot. Returns the message's Update (delivered only if the bot sees the message)."""
         query = self.answer_of(query_id)
         if query.user_id != user_id:
             raise PersonaError(f"inline query {query_id} is not {user_id}'s")
@@ -176,6 +185,7 @@ class InlineMode:
             raise PersonaError(f"{user_id} cannot write in the private chat of {chat.id}")
         if chat.type != "private" and user_id not in self._world.members(chat):
             raise PersonaError(f"{user_id} is not a member of chat {chat_id}")
+        thread_for_persona(self._world, chat, user_id, thread_id)
         content = result["input_message_content"]
         plain, entities = format_text(
             str(content["message_text"]),
@@ -193,6 +203,7 @@ class InlineMode:
             entities=to_api_entities(plain, entities),
             reply_markup=markup.inline if markup else None,
             via_bot=True,
+            thread_id=thread_id,
         )
         if self._world.bot.inline_feedback:
             feedback: dict[str, Any] = {

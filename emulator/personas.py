@@ -265,6 +265,7 @@ class Personas:
         *,
         caption: str | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """The persona sends 2-10 files at once: one Update per item, one shared media_group_id.
 
@@ -286,6 +287,7 @@ class Personas:
                 caption=caption if index == 0 else None,
                 reply_to=reply_to,
                 media_group_id=group_id,
+                thread_id=thread_id,
             )
             for index, item in enumerate(items)
         ]
