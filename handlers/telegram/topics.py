@@ -41,6 +41,8 @@ async def note_from_topic(turn: Turn) -> bool:
     ticket_id = await ticket_of_topic(turn)
     if ticket_id is None or message is None or not message.text:
         return False
+    if message.via_bot is not None:
+        return False  # an inline result (a ticket's summary) someone shared: no discussion
     # The topic is the discussion: the note needs no answer there (the assignee hears of it).
     await turn.execute(ChangeTicket(TicketRef(ticket_id=ticket_id), Action.NOTE, message.text))
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -23,7 +24,8 @@ def forum_scenario(*, can_manage_topics: bool = True) -> Scenario:
         is_forum=True,
         bot_can_manage_topics=can_manage_topics,
     )
-    return Scenario(bot=base.bot, groups=(*base.groups, forum), personas=base.personas)
+    plain = replace(base.groups[0], is_forum=False)
+    return Scenario(bot=base.bot, groups=(plain, forum), personas=base.personas)
 
 
 @pytest.fixture

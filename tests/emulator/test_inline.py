@@ -110,6 +110,9 @@ async def test_a_chosen_result_is_sent_via_the_bot_and_reported(inline: Emulator
     assert chosen[-1]["chosen_inline_result"]["inline_message_id"]
 
 
-async def test_a_bot_without_inline_mode_gets_no_queries(core: EmulatorCore) -> None:
+async def test_a_bot_without_inline_mode_gets_no_queries(clock: FakeClock) -> None:
+    base = demo_scenario()
+    core = EmulatorCore(replace(base, bot=replace(base.bot, supports_inline_queries=False)))
     with pytest.raises(PersonaError, match="inline"):
         core.user_inline_query(AGENT, "TB1001")
+    await core.aclose()
