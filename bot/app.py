@@ -293,6 +293,7 @@ def build_bot(
             catalogs,
             BotForum(dispatcher_bot),
             poll_interval=settings.dispatcher.poll_interval,
+            lease=settings.dispatcher.lease,
         ),
         http=http,
     )

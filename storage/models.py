@@ -248,6 +248,8 @@ class TicketTopic(Base):
     thread_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     shown_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     unavailable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A topic keeper is bringing it in step until then (several processes share the work).
+    leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -38,22 +38,21 @@ class TopicRepository:
                 thread_id=None,
                 shown_status=None,
                 unavailable=False,
+                leased_until=None,
                 updated_at=now,
             )
         )
 
-    def out_of_step(self, limit: int) -> list[TopicState]:
-        """Topics to open, rename, close or reopen: never opened, or showing another status.
+    def claim(
+        self, now: datetime, lease_until: datetime, limit: int, *, skip_locked: bool
+    ) -> list[TopicState]:
+        """Lease topics to open, rename, close or reopen: never opened, or showing another
+        status than their ticket's, and not leased by a live keeper.
 
-        It reads every wanted topic's ticket status: topics are one per ticket of a forum team,
-        and a round is one indexed join over them."""
+        It compares every wanted topic with its ticket: topics are one per ticket of a forum
+        team, and a round is one join over them."""
         query = (
-            select(
-                ticket_topics.c.chat_id,
-                ticket_topics.c.thread_id,
-                ticket_topics.c.shown_status,
-                tickets,
-            )
+            select(ticket_topics.c.ticket_id)
             .join(tickets, tickets.c.id == ticket_topics.c.ticket_id)
             .where(
                 ticket_topics.c.unavailable.is_(False),
@@ -62,20 +61,42 @@ class TopicRepository:
                     ticket_topics.c.shown_status.is_(None),
                     ticket_topics.c.shown_status != tickets.c.status,
                 ),
+                or_(ticket_topics.c.leased_until.is_(None), ticket_topics.c.leased_until < now),
             )
             .order_by(ticket_topics.c.ticket_id)
             .limit(limit)
         )
+        if skip_locked:
+            query = query.with_for_update(of=ticket_topics, skip_locked=True)
+        ids = list(self._connection.execute(query).scalars())
+        if not ids:
+            return []
+        self._connection.execute(
+            update(ticket_topics)
+            .where(ticket_topics.c.ticket_id.in_(ids))
+            .values(leased_until=lease_until)
+        )
+        states = (
+            select(
+                ticket_topics.c.chat_id,
+                ticket_topics.c.thread_id,
+                ticket_topics.c.shown_status,
+                tickets,
+            )
+            .join(tickets, tickets.c.id == ticket_topics.c.ticket_id)
+            .where(ticket_topics.c.ticket_id.in_(ids))
+            .order_by(ticket_topics.c.ticket_id)
+        )
         return [
             TopicState(row["chat_id"], row["thread_id"], row["shown_status"], ticket_from_row(row))
-            for row in self._connection.execute(query).mappings()
+            for row in self._connection.execute(states).mappings()
         ]
 
     def shown(self, ticket_id: int, thread_id: int, status: str, now: datetime) -> None:
         self._connection.execute(
             update(ticket_topics)
             .where(ticket_topics.c.ticket_id == ticket_id)
-            .values(thread_id=thread_id, shown_status=status, updated_at=now)
+            .values(thread_id=thread_id, shown_status=status, leased_until=None, updated_at=now)
         )
 
     def unavailable(self, ticket_id: int, now: datetime) -> None:
@@ -83,7 +104,7 @@ class TopicRepository:
         self._connection.execute(
             update(ticket_topics)
             .where(ticket_topics.c.ticket_id == ticket_id)
-            .values(unavailable=True, updated_at=now)
+            .values(unavailable=True, leased_until=None, updated_at=now)
         )
 
     def ticket_of(self, chat_id: int, thread_id: int) -> int | None:

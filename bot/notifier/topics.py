@@ -4,7 +4,8 @@ A ticket created in a team with `topics = "per_ticket"` wants a topic (written i
 transaction). The keeper opens it (named like `#T42 · 售后处理 · TB1001 · 处理中`), renames it
 when the status changes, closes it when the ticket is finished and reopens it on reopen. It
 reads what to do from the database (`ticket_topics` against `tickets`), so every entrypoint
-that changes a ticket is covered, and a round that failed is simply done again. A group that
+that changes a ticket is covered; it leases what it works on, so several processes never open
+a ticket's topic twice, and what failed is done again once its lease ran out. A group that
 cannot have topics (not a forum, or the bot lacks can_manage_topics) gets one line saying so,
 and its tickets live in the group as before.
 """
@@ -87,6 +88,7 @@ class TopicKeeper:
         forum: Forum,
         *,
         poll_interval: timedelta,
+        lease: timedelta,
     ) -> None:
         self._db = database
         self._clock = clock
@@ -95,6 +97,7 @@ class TopicKeeper:
         self._catalogs = catalogs
         self._forum = forum
         self._poll = poll_interval.total_seconds()
+        self._lease = lease
         self._wake = database.outbox_written
         #: Teams told once (per process) that their group cannot have topics.
         self._hinted: set[int] = set()
@@ -114,7 +117,11 @@ class TopicKeeper:
 
     async def sync_once(self) -> int:
         """One round: every topic that does not show its ticket yet. Returns how many."""
-        states = await self._db.read(lambda tx: tx.topics.out_of_step(ROUND_LIMIT))
+        now = self._clock.now()
+        until = now + self._lease
+        states = await self._db.transact(
+            lambda tx: tx.topics.claim(now, until, ROUND_LIMIT, skip_locked=tx.skip_locked)
+        )
         for state in states:
             await self._sync(state)
         return len(states)

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.Integer(), nullable=True),
         sa.Column("shown_status", sa.String(length=32), nullable=True),
         sa.Column("unavailable", sa.Boolean(), nullable=False),
+        sa.Column("leased_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["ticket_id"],
