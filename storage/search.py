@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from typing import Final
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,8 +39,8 @@ class TicketSearch:
             return []
         needle = text.strip()
         conditions: list[ColumnElement[bool]] = [
-            func.lower(tickets.c.order_id).like(_like(needle.lower()) + "%", escape="\\"),
-            func.lower(tickets.c.description).like("%" + _like(needle.lower()) + "%", escape="\\"),
+            tickets.c.order_id.ilike(_like(needle) + "%", escape="\\"),
+            tickets.c.description.ilike("%" + _like(needle) + "%", escape="\\"),
         ]
         number = _NUMBER.match(needle)
         if number is not None:
