@@ -30,12 +30,14 @@ from bot.domain.model import Language, Role
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
 from bot.notifier.plan import Planner
+from bot.notifier.topics import TopicKeeper
 from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
 from handlers.telegram.archive import EvidenceArchive
 from handlers.telegram.context import BotApplication, BotContext, BotData
+from handlers.telegram.forum import BotForum
 from handlers.telegram.members import sync_admins
 from handlers.telegram.polling import LONG_POLL, Poller
 from handlers.telegram.routes import register
@@ -76,6 +78,7 @@ class TicketBot:
     dispatcher: Dispatcher
     dispatcher_bot: Bot
     sweeper: Sweeper
+    topics: TopicKeeper
     http: aiohttp.ClientSession | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -115,6 +118,7 @@ class TicketBot:
             self._tasks = [
                 asyncio.create_task(self.dispatcher.run(self._stop), name="outbox-dispatcher"),
                 asyncio.create_task(self.sweeper.run(self._stop), name="deadline-sweeper"),
+                asyncio.create_task(self.topics.run(self._stop), name="topic-keeper"),
             ]
 
     async def _set_commands(self) -> None:
@@ -258,7 +262,12 @@ def build_bot(
     dispatcher = Dispatcher(
         database,
         clock,
-        Planner(services.directory, renderer, catalogs),
+        Planner(
+            services.directory,
+            renderer,
+            catalogs,
+            bot_username=lambda: application.bot_data.bot_username,
+        ),
         BotSender(dispatcher_bot),
         settings.dispatcher,
         webhooks=settings.integrations.webhooks,
@@ -276,5 +285,15 @@ def build_bot(
         dispatcher=dispatcher,
         dispatcher_bot=dispatcher_bot,
         sweeper=Sweeper(services.tickets, database, clock, settings.scheduler),
+        topics=TopicKeeper(
+            database,
+            clock,
+            services.directory,
+            renderer,
+            catalogs,
+            BotForum(dispatcher_bot),
+            poll_interval=settings.dispatcher.poll_interval,
+            lease=settings.dispatcher.lease,
+        ),
         http=http,
     )

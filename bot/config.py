@@ -147,6 +147,8 @@ class TeamSettings(_Section):
     admins_are_supervisors: bool = True
     #: The name of a [calendars.NAME] whose working time business-clock kinds count in.
     calendar: str | None = None
+    #: "per_ticket": in a forum group, each ticket gets its own topic (needs can_manage_topics).
+    topics: Literal["per_ticket", "off"] = "off"
 
     @field_validator("chat_id")
     @classmethod

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -82,6 +83,7 @@ def demo_settings(
                 "timezone": "Asia/Shanghai",
                 "supervisors": supervisors,
                 "admins_are_supervisors": True,
+                "topics": "per_ticket" if group.is_forum else "off",
             }
         ],
         # Minutes instead of a day, so the reminder and the escalation show up in a demo.
@@ -90,6 +92,13 @@ def demo_settings(
         "evidence": {"archive_dir": str(data_dir / "evidence")},
     }
     return Settings.model_validate(document)
+
+
+def forum_demo_scenario() -> Scenario:
+    """The emulator's demo team in a forum group (a topic per ticket), the bot in inline mode."""
+    base = demo_scenario()
+    bot = replace(base.bot, supports_inline_queries=True, inline_feedback=True)
+    return replace(base, bot=bot, groups=(replace(base.groups[0], is_forum=True),))
 
 
 def _person(spec: PersonaSpec) -> Person:
@@ -137,7 +146,7 @@ async def run_demo(
     stop = stop or asyncio.Event()
     stop_on_signals(stop)
     await asyncio.to_thread(_prepare, data_dir, reset)
-    scenario = demo_scenario()
+    scenario = forum_demo_scenario()
     core = EmulatorCore(scenario)
     emulator = await start_server(core, "127.0.0.1", port, lang=lang)
     settings = demo_settings(scenario, emulator, data_dir, lang)

@@ -51,6 +51,34 @@ class Message:
     media_group_id: str | None = None
     force_reply: bool = False
     forward_origin: dict[str, Any] | None = None
+    #: The forum topic the message is in (None: not a forum, or its General topic).
+    thread_id: int | None = None
+    #: A service message's own field, e.g. {"forum_topic_created": {...}}.
+    service: dict[str, Any] | None = None
+    #: The bot an inline result was sent through.
+    via_bot: bool = False
+
+
+@dataclass
+class Topic:
+    """A forum topic: its thread id is the id of the message that created it."""
+
+    thread_id: int
+    name: str
+    icon_color: int
+    creator_id: int
+    icon_custom_emoji_id: str | None = None
+    closed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "message_thread_id": self.thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+        if self.icon_custom_emoji_id:
+            result["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return result
 
 
 @dataclass
@@ -65,6 +93,11 @@ class Chat:
     messages: dict[int, Message] = field(default_factory=dict)
     reply_keyboard: dict[str, Any] | None = None
     pinned: list[int] = field(default_factory=list)
+    topics: dict[int, Topic] = field(default_factory=dict)
+
+    @property
+    def is_forum(self) -> bool:
+        return self.group is not None and self.group.is_forum and self.type == "supergroup"
 
 
 @dataclass
@@ -182,6 +215,13 @@ class World:
             return group.bot_is_admin
         return user_id in group.administrators or user_id == creator(group)
 
+    def can_manage_topics(self, chat: Chat, user_id: int) -> bool:
+        """An administrator's can_manage_topics right (only forums have topics to manage)."""
+        if not chat.is_forum or not self.is_admin(chat, user_id):
+            return False
+        group = chat.group
+        return user_id != self.bot_id or (group is not None and group.bot_can_manage_topics)
+
     def deep_link_payload(self, url: str) -> str | None:
         """The start payload of a t.me link to this bot ("" for a bare link), else None."""
         parts = urlsplit(url)
@@ -235,6 +275,8 @@ class World:
         result = {"id": chat.id, "title": chat.title, "type": chat.type}
         if chat.username:
             result["username"] = chat.username
+        if chat.is_forum:
+            result["is_forum"] = True
         return result
 
     def message_dict(self, message: Message, *, nested: bool = False) -> dict[str, Any]:
@@ -245,6 +287,13 @@ class World:
             "chat": self.chat_dict(chat),
             "date": message.date,
         }
+        if message.thread_id is not None:
+            result["message_thread_id"] = message.thread_id
+            result["is_topic_message"] = True
+        if message.via_bot:
+            result["via_bot"] = self.user_dict(self.bot_id)
+        if message.service:
+            result.update(message.service)
         if message.forward_origin:
             result["forward_origin"] = message.forward_origin
         if message.reply_to_message_id is not None and not nested:
@@ -341,6 +390,9 @@ class World:
             "reply_keyboard": chat.reply_keyboard,
             "force_reply_message_id": force_reply[-1] if force_reply else None,
             "pinned_message_ids": list(chat.pinned),
+            "topics": [
+                {**topic.as_dict(), "is_closed": topic.closed} for topic in chat.topics.values()
+            ],
         }
 
 

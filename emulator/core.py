@@ -16,7 +16,11 @@ Known deviations from Telegram (all deliberate, for an offline single-machine em
   original bytes (dimensions come from the PNG/JPEG/GIF/WebP header, else 1280x960);
 - real Bot API methods that are not emulated answer 400 "the emulator does not implement X"
   (a 404 would make python-telegram-bot raise InvalidToken);
-- no inline mode, topics, payments, business chats or service messages; membership is static;
+- inline mode knows article results with text only; messages sent via the bot cannot be edited
+  by inline_message_id; topics exist in forum supergroups only (no private-chat topics) and
+  messages in a topic do not reply to its creation message as Telegram's clients show them;
+- no payments, business chats, or service messages other than the forum topics'; membership
+  is static;
 - flood limits are exact sliding windows with the Bot FAQ's numbers; chat actions do not count;
 - callback queries expire after `callback_query_ttl` seconds (Telegram does not document it);
 - URL auto-detection knows scheme URLs and a short TLD list; no phone/bank-card entities;
@@ -40,6 +44,8 @@ from emulator.commands import CommandMenus, ScopeKey
 from emulator.delivery import Described, UpdateDelivery
 from emulator.errors import ApiError, bad_request
 from emulator.flood import FloodLimiter, FloodRules
+from emulator.forums import ForumMethods
+from emulator.inline import InlineMode, InlineQuery
 from emulator.media import FileStore, StoredFile
 from emulator.messages import MessageMethods
 from emulator.methods import CallbackAnswer, ChatMethods
@@ -98,12 +104,6 @@ _NOT_EMULATED = frozenset(
         "leaveChat",
         "setChatStickerSet",
         "deleteChatStickerSet",
-        "createForumTopic",
-        "editForumTopic",
-        "closeForumTopic",
-        "reopenForumTopic",
-        "deleteForumTopic",
-        "answerInlineQuery",
         "answerWebAppQuery",
         "setMyDefaultAdministratorRights",
         "getMyDefaultAdministratorRights",
@@ -187,6 +187,15 @@ class EmulatorCore:
         self.user_edit_text = personas.edit_text
         self.user_press_button = personas.press_button
         self.user_block_bot = personas.block_bot
+        self._inline = InlineMode(
+            self._world,
+            self._delivery,
+            personas.deliver_message,
+            clock=clock,
+            query_ttl=callback_query_ttl,
+        )
+        self.user_inline_query = self._inline.type_query
+        self.user_choose_inline_result = self._inline.choose
         self._request_log: list[RequestRecord] = []
         self._methods: dict[str, Handler] = {
             **self._delivery.handlers(),
@@ -195,6 +204,8 @@ class EmulatorCore:
             ).handlers(),
             **self._chat_methods.handlers(),
             **self._commands.handlers(),
+            **ForumMethods(self._world).handlers(),
+            **self._inline.handlers(),
         }
 
     # --- the Bot API entry point -----------------------------------------------------------------
@@ -334,6 +345,18 @@ class EmulatorCore:
     def chat_view(self, chat_id: int) -> dict[str, Any]:
         """What the panel shows for a chat: messages plus chat-level keyboard state."""
         return self._world.chat_view(chat_id)
+
+    def topics(self, chat_id: int) -> list[dict[str, Any]]:
+        """The chat's forum topics as the panel lists them (with is_closed)."""
+        return self._world.chat_view(chat_id)["topics"]  # type: ignore[no-any-return]
+
+    def topic_messages(self, chat_id: int, thread_id: int | None) -> list[dict[str, Any]]:
+        """The messages in one topic (None: the General topic)."""
+        return [m for m in self.messages(chat_id) if m.get("message_thread_id") == thread_id]
+
+    def inline_query(self, query_id: str) -> InlineQuery:
+        """An inline query a persona typed, with the bot's answer once it came."""
+        return self._inline.answer_of(query_id)
 
     @property
     def callback_answers(self) -> list[CallbackAnswer]:

@@ -10,6 +10,7 @@ from emulator.entities import to_api_entities
 from emulator.errors import ApiError, bad_request, too_many_requests
 from emulator.flood import FloodLimiter
 from emulator.formatting import format_text
+from emulator.forums import thread_for_bot
 from emulator.markup import Markup, parse_markup
 from emulator.media import FileStore, MediaKind, StoredFile, media_payload
 from emulator.params import Handler, Params, UploadedFile
@@ -182,9 +183,15 @@ class MessageMethods:
         if len(text) > MAX_TEXT:
             raise bad_request("message is too long")
         reply_to = self._reply_target(chat, request)
+        thread_id = thread_for_bot(self._world, chat, request, reply_to)
         self._flood_gate(chat)
         message = self._send(
-            chat, markup, text=text, entities=entities, reply_to_message_id=reply_to
+            chat,
+            markup,
+            text=text,
+            entities=entities,
+            reply_to_message_id=reply_to,
+            thread_id=thread_id,
         )
         return self._world.message_dict(message)
 
@@ -193,6 +200,7 @@ class MessageMethods:
         markup = self._markup(request)
         chat = self._world.writable_chat(request)
         reply_to = self._reply_target(chat, request)
+        thread_id = thread_for_bot(self._world, chat, request, reply_to)
         source = self._input_file(request, kind)
         self._flood_gate(chat)
         dimensions: dict[str, int | None] = {}
@@ -211,6 +219,7 @@ class MessageMethods:
             media_kind=kind,
             media=media,
             reply_to_message_id=reply_to,
+            thread_id=thread_id,
         )
         return self._world.message_dict(message)
 
@@ -249,6 +258,7 @@ class MessageMethods:
             prepared.append((kind, source, caption or None, caption_entities))
         chat = self._world.writable_chat(request)
         reply_to = self._reply_target(chat, request)
+        thread_id = thread_for_bot(self._world, chat, request, reply_to)
         self._flood_gate(chat)
         group_id = self._world.new_media_group_id()
         return [
@@ -262,6 +272,7 @@ class MessageMethods:
                     media=media_payload(self._files, kind, source),
                     reply_to_message_id=reply_to,
                     media_group_id=group_id,
+                    thread_id=thread_id,
                 )
             )
             for kind, source, caption, caption_entities in prepared
@@ -283,6 +294,7 @@ class MessageMethods:
         caption, caption_entities = source.caption, source.caption_entities
         if request.get_str("caption") is not None:
             caption, caption_entities = self._caption(request)
+        thread_id = thread_for_bot(self._world, chat, request, reply_to)
         self._flood_gate(chat)
         message = self._send(
             chat,
@@ -294,12 +306,14 @@ class MessageMethods:
             media_kind=source.media_kind,
             media=source.media,
             reply_to_message_id=reply_to,
+            thread_id=thread_id,
         )
         return {"message_id": message.message_id}
 
     async def _forward_message(self, request: Params) -> dict[str, Any]:
         source = self._source_message(request)
         chat = self._world.writable_chat(request)
+        thread_id = thread_for_bot(self._world, chat, request, None)
         self._flood_gate(chat)
         origin: dict[str, Any] = {
             "type": "user",
@@ -316,6 +330,7 @@ class MessageMethods:
             media_kind=source.media_kind,
             media=source.media,
             forward_origin=origin,
+            thread_id=thread_id,
         )
         return self._world.message_dict(message)
 

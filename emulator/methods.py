@@ -278,7 +278,7 @@ class ChatMethods:
                 "can_edit_stories": False,
                 "can_delete_stories": False,
                 "can_pin_messages": True,
-                "can_manage_topics": False,
+                "can_manage_topics": world.can_manage_topics(chat, user_id),
             }
         if user_id == world.bot_id or user_id in world.members(chat):
             return {"status": "member", "user": user}

@@ -16,6 +16,7 @@ from emulator.chats import Chat, Message, Query, World
 from emulator.delivery import UpdateDelivery
 from emulator.entities import clean_and_trim, find_auto_entities, to_api_entities
 from emulator.errors import PersonaError
+from emulator.forums import thread_for_persona
 from emulator.markup import callback_buttons
 from emulator.media import FileStore, MediaKind, guess_mime_type, media_payload
 from emulator.messages import MAX_CAPTION, MAX_TEXT
@@ -115,17 +116,38 @@ class Personas:
             duration=item.duration or 0,
         )
 
+    def deliver_message(self, chat: Chat, message: Message) -> dict[str, Any]:
+        """Queue a persona's stored message for the bot, if the bot would see it."""
+        return self._deliver_message(chat, message)
+
     def _deliver_message(self, chat: Chat, message: Message) -> dict[str, Any]:
         payload = self._world.message_dict(message)
         return self._delivery.push("message", payload, deliver=self._bot_sees(chat, message))
 
     # --- actions ---------------------------------------------------------------------------------
 
+    def _thread(
+        self, chat: Chat, user_id: int, thread_id: int | None, reply_to: int | None
+    ) -> int | None:
+        """The topic a person writes in: the one open in the client, else the replied one's."""
+        thread_for_persona(self._world, chat, user_id, thread_id)
+        if thread_id is None and reply_to is not None and reply_to in chat.messages:
+            return chat.messages[reply_to].thread_id
+        return thread_id
+
     def send_text(
-        self, user_id: int, chat_id: int, text: str, *, reply_to: int | None = None
+        self,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """The persona types `text` into `chat_id` (optionally replying); returns the Update."""
+        """The persona types `text` into `chat_id` (optionally replying, or in a forum topic);
+        returns the Update."""
         chat = self._chat_for_user(user_id, chat_id)
+        thread_id = self._thread(chat, user_id, thread_id, reply_to)
         plain, entities = self._text(text)
         if not plain:
             raise PersonaError("a message needs some text")
@@ -137,6 +159,7 @@ class Personas:
             text=plain,
             entities=entities,
             reply_to_message_id=self._reply_to(chat, reply_to),
+            thread_id=thread_id,
         )
         return self._deliver_message(chat, message)
 
@@ -161,9 +184,11 @@ class Personas:
         caption: str | None = None,
         reply_to: int | None = None,
         media_group_id: str | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
         """The persona sends one photo, video or document; returns the Update."""
         chat = self._chat_for_user(user_id, chat_id)
+        thread_id = self._thread(chat, user_id, thread_id, reply_to)
         text, entities = self._caption(caption)
         message = self._world.store(
             chat,
@@ -174,6 +199,7 @@ class Personas:
             media=self._media(item),
             reply_to_message_id=self._reply_to(chat, reply_to),
             media_group_id=media_group_id,
+            thread_id=thread_id,
         )
         return self._deliver_message(chat, message)
 
@@ -186,10 +212,13 @@ class Personas:
         caption: str | None = None,
         reply_to: int | None = None,
         file_name: str = "photo.jpg",
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
         """The persona sends a photo; the message carries several PhotoSizes, largest last."""
         item = MediaItem("photo", UploadedFile(file_name, "image/jpeg", data))
-        return self.send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
+        return self.send_media(
+            user_id, chat_id, item, caption=caption, reply_to=reply_to, thread_id=thread_id
+        )
 
     def send_document(
         self,
@@ -201,11 +230,14 @@ class Personas:
         mime_type: str | None = None,
         caption: str | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
         """The persona sends a file; the document keeps its name, MIME type and size."""
         upload = UploadedFile(file_name, guess_mime_type(file_name, mime_type), data)
         item = MediaItem("document", upload)
-        return self.send_media(user_id, chat_id, item, caption=caption, reply_to=reply_to)
+        return self.send_media(
+            user_id, chat_id, item, caption=caption, reply_to=reply_to, thread_id=thread_id
+        )
 
     def send_video(
         self,
@@ -233,6 +265,7 @@ class Personas:
         *,
         caption: str | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """The persona sends 2-10 files at once: one Update per item, one shared media_group_id.
 
@@ -254,6 +287,7 @@ class Personas:
                 caption=caption if index == 0 else None,
                 reply_to=reply_to,
                 media_group_id=group_id,
+                thread_id=thread_id,
             )
             for index, item in enumerate(items)
         ]

@@ -17,6 +17,8 @@ class BotSpec:
     privacy_mode: bool = True
     can_join_groups: bool = True
     supports_inline_queries: bool = False
+    # BotFather's /setinlinefeedback: chosen inline results are reported to the bot.
+    inline_feedback: bool = False
 
     @property
     def id(self) -> int:
@@ -51,6 +53,9 @@ class GroupSpec:
     members: tuple[int, ...] | None = None
     bot_is_admin: bool = True
     username: str | None = None
+    # A forum supergroup has topics; the bot may manage them only as an admin with this right.
+    is_forum: bool = False
+    bot_can_manage_topics: bool = True
 
 
 @dataclass(frozen=True)

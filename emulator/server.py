@@ -69,6 +69,7 @@ from emulator.chats import Event
 from emulator.core import EmulatorCore
 from emulator.errors import ApiError, PersonaError, bad_request
 from emulator.media import MediaKind
+from emulator.panel_forum import add_forum_routes
 from emulator.params import UploadedFile
 from emulator.personas import MediaItem
 
@@ -265,6 +266,7 @@ async def _send(request: web.Request) -> web.Response:
         _need_int(body, "chat_id"),
         str(body.get("text", "")),
         reply_to=_int(body, "reply_to", required=False),
+        thread_id=_int(body, "thread_id", required=False),
     )
     return _json({"ok": True, "update": update})
 
@@ -318,6 +320,7 @@ async def _upload(request: web.Request) -> web.Response:
     persona_id = _need_int(fields, "persona_id")
     chat_id = _need_int(fields, "chat_id")
     reply_to = _int(fields, "reply_to", required=False)
+    thread_id = _int(fields, "thread_id", required=False)
     caption = fields.get("caption") or None
     as_file = fields.get("as_file") in ("1", "true", "on")
     items = [MediaItem(_media_kind(upload, as_file), upload) for upload in uploads]
@@ -334,13 +337,23 @@ async def _upload(request: web.Request) -> web.Response:
             if len(chunk) == 1:
                 updates.append(
                     core.user_send_media(
-                        persona_id, chat_id, chunk[0], caption=text, reply_to=reply_to
+                        persona_id,
+                        chat_id,
+                        chunk[0],
+                        caption=text,
+                        reply_to=reply_to,
+                        thread_id=thread_id,
                     )
                 )
             else:
                 updates.extend(
                     core.user_send_album(
-                        persona_id, chat_id, chunk, caption=text, reply_to=reply_to
+                        persona_id,
+                        chat_id,
+                        chunk,
+                        caption=text,
+                        reply_to=reply_to,
+                        thread_id=thread_id,
                     )
                 )
     return _json({"ok": True, "updates": updates})
@@ -450,6 +463,7 @@ def build_app(
     app.router.add_post("/panel/api/flood", _flood)
     app.router.add_get("/panel/api/files/{file_id}", _panel_file)
     app.router.add_get("/panel/api/events", _events)
+    add_forum_routes(app, lambda: app[PANEL_KEY].core)
     app.on_shutdown.append(_on_shutdown)
     return app
 

@@ -231,6 +231,32 @@ class Card(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class TicketTopic(Base):
+    """The forum topic of a ticket (a team with `topics = "per_ticket"`): wanted when the
+    ticket is created, opened by the topic keeper, renamed, closed and reopened as its status
+    changes. `shown_status` is what the topic shows now; `unavailable` marks a ticket whose
+    group could not have a topic (no forum, no right), which then lives in the group as before.
+    """
+
+    __tablename__ = "ticket_topics"
+    __table_args__ = (
+        # A message in a topic finds its ticket.
+        Index("ix_ticket_topics_chat_id_thread_id", "chat_id", "thread_id"),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(BigId, ForeignKey("teams.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(TelegramId)
+    thread_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shown_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    unavailable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A topic keeper is bringing it in step until then (several processes share the work).
+    leased_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class Dialogue(Base):
     """A conversation in progress (guided /ticket, evidence, note): state in the database so
     it survives restarts and works with several bot processes."""

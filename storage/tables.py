@@ -18,6 +18,7 @@ events: Final = cast(Table, models.TicketEvent.__table__)
 evidence: Final = cast(Table, models.Evidence.__table__)
 outbox: Final = cast(Table, models.Outbox.__table__)
 cards: Final = cast(Table, models.Card.__table__)
+ticket_topics: Final = cast(Table, models.TicketTopic.__table__)
 dialogues: Final = cast(Table, models.Dialogue.__table__)
 processed_updates: Final = cast(Table, models.ProcessedUpdate.__table__)
 

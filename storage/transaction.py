@@ -8,7 +8,9 @@ from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
 from storage.listing import ListingRepository
 from storage.people import PeopleRepository
+from storage.search import TicketSearch
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
+from storage.topics import TopicRepository
 
 
 class Transaction:
@@ -32,3 +34,5 @@ class Transaction:
         self.people = PeopleRepository(connection)
         self.dialogues = DialogueRepository(connection)
         self.processed = ProcessedUpdateRepository(connection)
+        self.topics = TopicRepository(connection)
+        self.search = TicketSearch(connection)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
+from bot.domain.actions import Template
+from bot.domain.links import TicketLink
 from bot.domain.notices import (
     AlbumAck,
     CardNotice,
@@ -75,6 +77,8 @@ class _Facts:
     cards: dict[tuple[int, int], int] = field(default_factory=dict)
     evidence: dict[int, int] = field(default_factory=dict)
     albums: dict[str, int] = field(default_factory=dict)
+    #: Ticket id → the thread of its forum topic, for tickets that have one.
+    topics: dict[int, int] = field(default_factory=dict)
 
 
 def _user_ids(notice: NoticePayload) -> Iterable[int]:
@@ -110,13 +114,46 @@ def _ticket_id(notice: NoticePayload) -> int | None:
     return None
 
 
+#: Notices that stay in the group's General topic even for a ticket with its own topic.
+_GENERAL: Final = frozenset({Template.CREATED, Template.ESCALATED})
+
+
+def _topic_ticket(row: OutboxRow) -> int | None:
+    """The ticket whose topic a group-bound row belongs in (None: General, or no group)."""
+    chat_id = chat_of(row.destination)
+    if chat_id is None or chat_id > 0:
+        return None
+    notice = row.notice
+    if isinstance(notice, EventNotice):
+        return None if notice.template in _GENERAL else notice.ticket.ticket_id
+    return _ticket_id(notice)
+
+
+def _in_topic(delivery: Delivery, facts: _Facts) -> Delivery:
+    if not isinstance(delivery, TelegramDelivery):
+        return delivery
+    ticket_id = _topic_ticket(delivery.row)
+    thread_id = facts.topics.get(ticket_id) if ticket_id is not None else None
+    if thread_id is None:
+        return delivery
+    return replace(delivery, message=replace(delivery.message, thread_id=thread_id))
+
+
 class Planner:
     """Renders outbox rows; reads what it needs in one transaction per batch."""
 
-    def __init__(self, directory: Directory, renderer: Renderer, catalogs: Catalogs) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        renderer: Renderer,
+        catalogs: Catalogs,
+        *,
+        bot_username: Callable[[], str] = lambda: "",
+    ) -> None:
         self._directory = directory
         self._renderer = renderer
         self._catalogs = catalogs
+        self._bot_username = bot_username
 
     def load(self, tx: Transaction, rows: list[OutboxRow]) -> _Facts:
         facts = _Facts()
@@ -149,6 +186,9 @@ class Planner:
             if isinstance(notice, AlbumAck):
                 group = str(notice.media_group_id)
                 facts.albums[group] = len(tx.evidence.of_media_group(group))
+        facts.topics = tx.topics.threads(
+            ticket_id for row in rows if (ticket_id := _topic_ticket(row)) is not None
+        )
         for admins in facts.admins.values():
             user_ids.update(admins)
         for profile in self._directory.teams():
@@ -168,7 +208,7 @@ class Planner:
         return sorted(ids)
 
     def plan(self, rows: list[OutboxRow], facts: _Facts, now: datetime) -> list[Delivery]:
-        return [self._plan(row, facts, now) for row in rows]
+        return [_in_topic(self._plan(row, facts, now), facts) for row in rows]
 
     def _plan(self, row: OutboxRow, facts: _Facts, now: datetime) -> Delivery:
         notice = row.notice
@@ -224,7 +264,20 @@ class Planner:
             self.supervisors(team.id, facts),
             now,
         )
+        if chat_id < 0 and not message.buttons:
+            message = self._with_open(message, team.id, notice.ticket.number, texts)
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
+
+    def _with_open(self, message: Message, team_id: int, number: int, texts: Texts) -> Message:
+        """A group notice without buttons of its own carries an "Open" button: the ticket's
+        deep link into private chat (a notice asking for a decision keeps just its choices)."""
+        username = self._bot_username()
+        if not username:
+            return message
+        url = TicketLink(team_id, number).url(username)
+        return replace(
+            message, buttons=(*message.buttons, (Button(texts("button.open_ticket"), url=url),))
+        )
 
     def _fallback(
         self, notice: DmFallback, team: Team, facts: _Facts, texts: Texts, now: datetime

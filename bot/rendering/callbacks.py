@@ -38,6 +38,7 @@ class Verb(StrEnum):
     NEW_ABORT = "nx"
     DUPLICATE_CONFIRM = "dup"
     TEAM = "team"
+    TAKE_EVIDENCE = "take"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ _READERS: Final[Mapping[Verb, Callable[[list[str]], Payload]]] = {
     Verb.NEW_ABORT: _nothing,
     Verb.DUPLICATE_CONFIRM: _nothing,
     Verb.TEAM: _team,
+    Verb.TAKE_EVIDENCE: _on_ticket,
 }
 
 

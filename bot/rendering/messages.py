@@ -24,3 +24,5 @@ class Message:
     #: Ask the user to answer by replying (works with privacy mode on in groups).
     force_reply: bool = False
     placeholder: str | None = None
+    #: The forum topic to post in (the ticket's own topic); None: the chat itself (General).
+    thread_id: int | None = None

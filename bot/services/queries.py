@@ -11,7 +11,7 @@ from bot.domain.changes import TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.errors import NotFound
 from bot.domain.model import Kind, TeamAction
-from bot.domain.people import Person
+from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor, require_team
 from bot.domain.ticket import Ticket
 from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
@@ -39,6 +39,16 @@ class TicketList:
     tickets: list[Ticket]
     people: dict[int, Person]
     total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of inline search: tickets of the user's teams, and where the next page starts."""
+
+    tickets: list[Ticket]
+    people: dict[int, Person]
+    teams: dict[int, Team]
+    next_offset: int | None
 
 
 def _listed(tx: Transaction, tickets: list[Ticket], total: int | None = None) -> TicketList:
@@ -105,6 +115,38 @@ class QueryService:
             if ticket.cancel_request is not None:
                 ids.add(ticket.cancel_request.requested_by)
             return ticket, tx.people.people(ids), tx.evidence.count(ticket_id)
+
+        return await self._db.read(body)
+
+    async def ticket_of_topic(self, actor: Actor, chat_id: int, thread_id: int) -> int | None:
+        """The ticket of the actor's team whose forum topic this is, if any."""
+        require_team(actor, TeamAction.VIEW)
+        found = await self._db.read(lambda tx: tx.topics.ticket_of(chat_id, thread_id))
+        if found is None:
+            return None
+        ticket = await self.ticket(actor, ticket_id=found)
+        return ticket.id
+
+    async def search(self, user_id: int, text: str, *, offset: int, limit: int) -> SearchPage:
+        """Inline search across the user's own teams only: tickets by order id prefix, number
+        or text; an empty text lists their own to-do. `limit` per page."""
+        directory = self._directory
+
+        def body(tx: Transaction) -> SearchPage:
+            teams = {
+                m.team.id: m.team
+                for m in tx.people.memberships(user_id)
+                if directory.by_chat(m.team.chat_id) is not None
+            }
+            if text.strip():
+                found = tx.search.find(teams, text, offset=offset, limit=limit + 1)
+            else:
+                found = tx.search.to_do(teams, user_id, offset=offset, limit=limit + 1)
+            more = len(found) > limit
+            listed = _listed(tx, found[:limit])
+            return SearchPage(
+                listed.tickets, listed.people, teams, offset + limit if more else None
+            )
 
         return await self._db.read(body)
 

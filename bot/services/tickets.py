@@ -116,6 +116,8 @@ class TicketService:
         now = self._clock.now()
         team_id = actor.team_id
         audience = directory.audience(team_id)
+        profile = directory.team(team_id)
+        topic_chat = profile.team.chat_id if profile.settings.topics == "per_ticket" else None
 
         def body(tx: Transaction) -> Created | DuplicateFound:
             context = tx.tickets.creation_context(
@@ -141,6 +143,8 @@ class TicketService:
             )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
+            if topic_chat is not None:
+                tx.topics.want(ticket.id or 0, team_id, topic_chat, now)
             notices = notices_for(
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )

@@ -99,6 +99,13 @@
     },
   };
 
+  // Extension points for panel add-ons (forum.js: topics as threads, the inline-query box).
+  const hooks = {
+    visibleMessages: (messages) => messages,
+    sendExtras: () => ({}),
+    afterRender: () => {},
+  };
+
   const AVATAR_COLORS = ["#e17076", "#7bc862", "#e5ca77", "#65aadd", "#a695e7", "#ee7aae", "#6ec9cb"];
 
   const state = {
@@ -406,6 +413,7 @@
     }
     renderMessages();
     renderComposer();
+    hooks.afterRender();
   }
 
   function scrollToBottomIfSticky() {
@@ -423,7 +431,7 @@
     } else {
       filter.classList.add("hidden");
     }
-    const messages = state.view ? state.view.messages : [];
+    const messages = hooks.visibleMessages(state.view ? state.view.messages : []);
     const shown = state.hashtag ? messages.filter((m) => hasHashtag(m, state.hashtag)) : messages;
     if (!shown.length) {
       list.append(el("div", { class: "empty" }, state.chatId === null ? t("selectChat") : t("emptyChat")));
@@ -781,6 +789,7 @@
           chat_id: state.chatId,
           text,
           reply_to: state.replyTo ? state.replyTo.message_id : null,
+          ...hooks.sendExtras(),
         },
       });
       state.replyTo = null;
@@ -801,6 +810,7 @@
       if (text.trim()) form.append("caption", text);
       if (state.replyTo) form.append("reply_to", String(state.replyTo.message_id));
       if (byId("send-as-file").checked) form.append("as_file", "1");
+      for (const [key, value] of Object.entries(hooks.sendExtras())) form.append(key, String(value));
       for (const file of state.files) form.append("file", file, file.name);
       try {
         await api("/panel/api/upload", { form });
@@ -1074,5 +1084,16 @@
     connectEvents();
   }
 
+  window.EmulatorPanel = {
+    state,
+    hooks,
+    api,
+    showError,
+    rerender: renderChat,
+    reload: async () => {
+      await loadChat();
+      renderChat();
+    },
+  };
   init();
 })();

@@ -29,7 +29,7 @@ from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
 from bot.services.people import Session
 from bot.services.tickets import Acted
-from handlers.telegram import dialogues
+from handlers.telegram import dialogues, topics
 from handlers.telegram.commands import show_ticket
 from handlers.telegram.turn import Turn, handler
 
@@ -269,6 +269,7 @@ BUTTONS: Final[Mapping[Verb, ButtonHandler]] = {
     Verb.NEW_ABORT: _no_arguments(dialogues.abort),
     Verb.DUPLICATE_CONFIRM: _no_arguments(dialogues.confirm_duplicate),
     Verb.TEAM: _team,
+    Verb.TAKE_EVIDENCE: topics.take_evidence,
 }
 
 

@@ -33,6 +33,7 @@ from bot.domain.commands import (
 )
 from bot.domain.dialogue import DialogueInput, begin
 from bot.domain.errors import UsageError
+from bot.domain.links import ticket_link_of
 from bot.domain.model import Action
 from bot.domain.people import Person
 from bot.domain.ticket import Ticket
@@ -337,6 +338,12 @@ async def start(turn: Turn, command: Start) -> None:
         await turn.reply(turn.app.renderer.help(turn.texts, private=False))
         return
     queued = await turn.app.services.people.started(turn.person)
+    link = ticket_link_of(command.payload)
+    if link is not None:
+        # A ticket's "Open" button: its card, for anyone of its team (else "not found").
+        turn.subject = link.number
+        await show_ticket(turn, await turn.session(link.team_id), TicketRef(link.number))
+        return
     await turn.settle_language()
     texts = turn.texts
     await turn.say("reply.welcome", name=turn.person.display_name)

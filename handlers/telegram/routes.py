@@ -11,6 +11,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -43,7 +44,7 @@ from bot.domain.commands import (
     Transfer,
     Verdict,
 )
-from handlers.telegram import callbacks, commands, members, uploads
+from handlers.telegram import callbacks, commands, inline, members, uploads
 from handlers.telegram.commands import parse
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.turn import Turn, handler
@@ -138,6 +139,7 @@ def register(application: BotApplication) -> None:
     new_messages = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler(list(COMMANDS), on_command, filters=new_messages))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
     application.add_handler(
         MessageHandler(
             new_messages & (filters.PHOTO | filters.Document.ALL | filters.VIDEO), uploads.on_file

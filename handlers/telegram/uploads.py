@@ -12,7 +12,7 @@ from bot.domain.commands import CollectEvidence
 from bot.domain.dialogue import DialogueInput, DialogueStep, begin
 from bot.rendering.messages import Message
 from bot.rendering.render import tag
-from handlers.telegram import dialogues
+from handlers.telegram import dialogues, topics
 from handlers.telegram.adapters import evidence_file
 from handlers.telegram.commands import parse
 from handlers.telegram.turn import Turn, handler
@@ -85,6 +85,8 @@ async def on_file(turn: Turn) -> None:
         if ticket_id is None and step is not None:
             ticket_id = int(step.data["ticket_id"])
     if number is None and ticket_id is None:
+        if await topics.offer_file(turn):
+            return
         if turn.private or dialogues.answers_the_bot(turn):
             if file.media_group_id and await _asked_about(turn, file.media_group_id):
                 return
@@ -116,6 +118,8 @@ async def on_file(turn: Turn) -> None:
 async def on_text(turn: Turn) -> None:
     """Plain text: the next step of a dialogue, if the sender is in one."""
     if await dialogues.on_text(turn):
+        return
+    if await topics.note_from_topic(turn):
         return
     if turn.private:
         await turn.settle_language()

@@ -305,8 +305,10 @@ def _all_tickets(tx: Transaction, team_id: int) -> list[Ticket]:
     return [ticket_from_row(row) for row in tx.connection.execute(query).mappings()]
 
 
-async def start_world(database: Database, clock: FakeClock, settings: Settings) -> BotWorld:
-    core = EmulatorCore(scenario())
+async def start_world(
+    database: Database, clock: FakeClock, settings: Settings, cast: Scenario | None = None
+) -> BotWorld:
+    core = EmulatorCore(cast or scenario())
     request = EmulatedRequest(core)
     bot = build_bot(
         settings, database, clock, request=request, updates_request=EmulatedRequest(core)
