@@ -1,7 +1,7 @@
 """A forum topic per ticket: which topic of which group shows which ticket, and its status.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0010
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
