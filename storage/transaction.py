@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
 from storage.people import PeopleRepository
+from storage.platform import PlatformRepository
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 
 
@@ -30,3 +31,4 @@ class Transaction:
         self.people = PeopleRepository(connection)
         self.dialogues = DialogueRepository(connection)
         self.processed = ProcessedUpdateRepository(connection)
+        self.platform = PlatformRepository(connection)

@@ -38,6 +38,7 @@ class Verb(StrEnum):
     NEW_ABORT = "nx"
     DUPLICATE_CONFIRM = "dup"
     TEAM = "team"
+    PLATFORM_OPTION = "popt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,15 @@ class OnTicket:
 class TransferTo:
     ticket_id: int
     user_id: int
+    stamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class OptionChoice:
+    """One of a platform's reply options (by its place on the card), bound to the stamp."""
+
+    ticket_id: int
+    index: int
     stamp: int
 
 
@@ -77,7 +87,9 @@ class NoArguments:
     pass
 
 
-Payload = OnTicket | TransferTo | KindChoice | PersonChoice | TeamChoice | NoArguments
+Payload = (
+    OnTicket | TransferTo | OptionChoice | KindChoice | PersonChoice | TeamChoice | NoArguments
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +137,11 @@ def _transfer_to(args: list[str]) -> Payload:
     return TransferTo(_id(ticket_id), _id(user_id), _small(stamp))
 
 
+def _option(args: list[str]) -> Payload:
+    ticket_id, index, stamp = args
+    return OptionChoice(_id(ticket_id), _small(index), _small(stamp))
+
+
 def _kind(args: list[str]) -> Payload:
     (kind,) = args
     if not kind.replace("_", "").isalnum() or not kind.isascii():
@@ -170,6 +187,7 @@ _READERS: Final[Mapping[Verb, Callable[[list[str]], Payload]]] = {
     Verb.NEW_ABORT: _nothing,
     Verb.DUPLICATE_CONFIRM: _nothing,
     Verb.TEAM: _team,
+    Verb.PLATFORM_OPTION: _option,
 }
 
 
