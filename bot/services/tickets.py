@@ -144,7 +144,10 @@ class TicketService:
             if assignee is not None and assignee.username is None:
                 assignee_id = member_id(tx, team_id, assignee)
             elif assignee is not None and assignee_id is None:
-                raise NotFound("notfound.member", username=assignee.username)
+                if platform is None:
+                    raise NotFound("notfound.member", username=assignee.username)
+                # A platform's ticket is taken in all the same; the group sees it unassigned.
+                log.warning("default assignee @%s is not a member yet", assignee.username)
             _claim(tx, origin, now)
             change = open_ticket(
                 actor,
