@@ -233,7 +233,8 @@ class Marketplace:
         while not stop.is_set():
             try:
                 await self.tick()
-            except (aiohttp.ClientError, TimeoutError) as error:
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                # Not up yet, restarting, or answering something that is not JSON.
                 log.warning("marketplace: the bot could not be reached: %r", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every.total_seconds())

@@ -4,11 +4,9 @@ nobody answers times out, escalates and is ruled against. On SQLite and PostgreS
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.config import DatabaseSettings
@@ -19,47 +17,11 @@ from storage.database import Database
 from tests.e2e.conftest import BotFactory
 from tests.e2e.harness import until
 from tests.e2e.test_bot_process import AGENT, ASSIGNEE, PIXEL, button, said
-from tests.support.platform import SECRET, SHOP, serve
+from tests.support.platform import SECRET, SHOP, OffsetClock, platform_config
 
 pytestmark = pytest.mark.e2e
 
 RULE_AFTER = timedelta(minutes=3)
-
-
-class OffsetClock:
-    """The platform's own time: the wall clock, moved forward by hand (deadlines and rulings
-    come when the test says, while signatures carry the real time the bot checks)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-
-@pytest.fixture
-async def market() -> AsyncIterator[tuple[Marketplace, OffsetClock, str]]:
-    clock = OffsetClock()
-    async with aiohttp.ClientSession() as http:
-        unset = MarketplaceConfig(SECRET, "http://127.0.0.1:9/unset")
-        simulator = Marketplace(unset, http, clock=clock.now)
-        runner, url = await serve(simulator.app())
-        yield simulator, clock, url
-        await runner.cleanup()
-
-
-def _config(group: int, reply_url: str, database: DatabaseSettings) -> dict[str, str]:
-    extra = f"""
-[kinds.collab]
-default_assignee = "zhouhao_aftersale"
-
-[[platforms]]
-name = "tmall"
-secret = "{SECRET}"
-reply_url = "{reply_url}"
-teams = {{ "{SHOP}" = {group} }}
-"""
-    return {"extra": extra, "database_url": database.url}
 
 
 async def test_the_platform_and_the_shop_end_to_end(
@@ -72,7 +34,7 @@ async def test_the_platform_and_the_shop_end_to_end(
     core, _ = emulator
     simulator, clock, market_url = market
     group = core.scenario.groups[0].id
-    bot = await bot_process(**_config(group, f"{market_url}/replies", database))
+    bot = await bot_process(**platform_config(group, f"{market_url}/replies", database.url))
     simulator.config = MarketplaceConfig(
         SECRET,
         f"http://127.0.0.1:{bot.port}/api/v1/platforms/tmall/events",

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -113,3 +113,30 @@ async def platform_world(
 
 async def _healthy() -> dict[str, Any]:
     return {"status": "ok"}
+
+
+class OffsetClock:
+    """The platform's own time in tests against the real process: the wall clock, moved
+    forward by hand (deadlines and rulings come when the test says, while signatures carry
+    the real time the bot checks)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def platform_config(group: int, reply_url: str, database_url: str) -> dict[str, str]:
+    """The options of tests/e2e's bot_process for a bot that answers the marketplace."""
+    extra = f"""
+[kinds.collab]
+default_assignee = "zhouhao_aftersale"
+
+[[platforms]]
+name = "{PLATFORM}"
+secret = "{SECRET}"
+reply_url = "{reply_url}"
+teams = {{ "{SHOP}" = {group} }}
+"""
+    return {"extra": extra, "database_url": database_url}
