@@ -143,6 +143,8 @@ class Marketplace:
         self._next_open: datetime | None = None
         #: Set whenever something arrives or is sent (tests wait on it instead of sleeping).
         self.changed = asyncio.Event()
+        #: Answer this many of the next replies 503, as a platform having an outage.
+        self.outage = 0
 
     # --- what the platform sends ---------------------------------------------------------------
 
@@ -254,6 +256,9 @@ class Marketplace:
             self._wire_clock(),
         ):
             return _refuse(401, "bad signature")
+        if self.outage:
+            self.outage -= 1
+            return _refuse(503, "temporarily unavailable")
         if delivery in self._deliveries:
             return web.json_response({"status": "duplicate"})
         data = json.loads(body)

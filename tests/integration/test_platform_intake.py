@@ -14,7 +14,7 @@ from bot.domain.model import EventType, Status
 from storage.database import Database
 from tests.support.botworld import ASSIGNEE, GROUP
 from tests.support.clock import FakeClock
-from tests.support.platform import RULE_AFTER, SECRET, PlatformWorld, platform_world
+from tests.support.platform import RULE_AFTER, PlatformWorld, platform_world
 
 AGREED = "已与消费者协商一致"
 NOT_AGREED = "未能协商一致"
@@ -214,5 +214,26 @@ async def test_a_refused_reply_lands_on_the_timeline_and_in_the_assignees_chat(
     assert "平台没有接受 #T1" in world.last_bot_message(ASSIGNEE.id)["text"]
 
 
-def test_the_secret_is_a_standard_webhooks_key() -> None:
-    assert SECRET.startswith("whsec_")
+async def test_a_platform_outage_is_retried_with_backoff_under_one_delivery_id(
+    pw: PlatformWorld,
+) -> None:
+    world, market = pw.world, pw.market
+    await market.open_ticket()
+    card = await _card(pw)
+    await world.send_photo(ASSIGNEE, ASSIGNEE.id, caption="/evidence 1")
+    market.outage = 2
+    await world.press_text(ASSIGNEE, ASSIGNEE.id, card, AGREED)
+
+    await world.deliver()
+    assert market.received == []  # 503: kept for later, nothing on the timeline yet
+    assert EventType.PLATFORM_ANSWERED not in await world.timeline(1)
+    for _ in range(2):
+        world.clock.advance(timedelta(minutes=1))  # past the backoff
+        await world.deliver()
+
+    (received,) = market.received
+    assert received.accepted
+    rows = [row for row in await world.outbox() if row.destination == "platform:tmall"]
+    assert [row.attempts for row in rows] == [3]  # three tries: two 503s, then accepted
+    assert received.delivery_id == f"tb-{rows[0].id}"
+    assert await world.database.read(lambda tx: tx.outbox.pending()) == 0
