@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bot.clock import Clock
-from bot.domain.errors import DomainError, NotFound
+from bot.domain.errors import Conflict, DomainError, NotFound
 from bot.domain.platform import (
     BadSignature,
     PlatformEvent,
@@ -144,10 +144,15 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> we
     )
 
 
-def _field(location: tuple[int | str, ...]) -> str:
+def _field(error: Any) -> str | None:
+    """The body's field at fault: `type` when the event type is wrong or missing, none when
+    the body is not JSON at all."""
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return "type"
     # The discriminated union adds the event type to the path; the body has no such key.
+    location = error["loc"]
     parts = [str(part) for part in location if not str(part).startswith(("ticket.", "appeal."))]
-    return ".".join(parts)
+    return ".".join(parts) or None
 
 
 def add_platform_routes(app: web.Application, service: PlatformService, clock: Clock) -> None:
@@ -159,7 +164,7 @@ def add_platform_routes(app: web.Application, service: PlatformService, clock: C
             secret = service.settings(name).secret.get_secret_value()
         except NotFound:
             return _error(404, "not_found", f"no platform {name!r}")
-        body = await request.content.read(MAX_BODY + 1)
+        body = await request.read()
         if len(body) > MAX_BODY:
             return _error(413, "too_large", "the event body is too large")
         headers = request.headers
@@ -179,12 +184,16 @@ def add_platform_routes(app: web.Application, service: PlatformService, clock: C
             parsed = EVENT_BODY.validate_json(body)
         except ValidationError as error:
             first = error.errors()[0]
-            where = _field(first["loc"])
-            return _error(422, "invalid", f"{where}: {first['msg']}", where)
+            where = _field(first)
+            message = f"{where}: {first['msg']}" if where else str(first["msg"])
+            return _error(422, "invalid", message, where)
         try:
             receipt = await service.receive(name, event_id, to_event(parsed))
         except NotFound as error:
             return _error(404, "not_found", error.key, "data")
+        except Conflict:
+            # Someone changed the ticket at the same moment: the platform should send it again.
+            return _error(409, "conflict", "the ticket changed meanwhile; send the event again")
         except DomainError as error:
             log.warning("platform %s event %s refused: %s", name, event_id, error.key)
             return _error(422, "refused", error.key)

@@ -261,7 +261,12 @@ class Marketplace:
             return _refuse(503, "temporarily unavailable")
         if delivery in self._deliveries:
             return web.json_response({"status": "duplicate"})
-        data = json.loads(body)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return _refuse(400, "not JSON")
+        if not isinstance(data, dict):
+            return _refuse(400, "not a JSON object")
         ticket = self.tickets.get(str(data.get("platform_ticket_id")))
         if ticket is None:
             return _refuse(404, "no such ticket")

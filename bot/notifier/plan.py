@@ -30,6 +30,7 @@ from bot.rendering.messages import Button, Message
 from bot.rendering.notices import render_notice
 from bot.rendering.render import Renderer, language_of, mention, name_of, tag
 from bot.services.directory import Directory
+from bot.services.platform_side import PLATFORM_KIND
 from storage.delivery import OutboxRow
 from storage.transaction import Transaction
 
@@ -154,7 +155,8 @@ class Planner:
                         uid for uid in (ticket.creator_id, ticket.assignee_id) if uid is not None
                     )
                     facts.evidence[ticket_id] = tx.evidence.count(ticket_id)
-                    link = tx.platform.of_ticket(ticket_id) if ticket.kind == "collab" else None
+                    platform = ticket.kind == PLATFORM_KIND
+                    link = tx.platform.of_ticket(ticket_id) if platform else None
                     if link is not None:
                         facts.options[ticket_id] = link.options
                     if chat_id is not None:

@@ -109,6 +109,9 @@ async def test_an_invalid_body_is_refused_with_422_naming_the_field(pw: Platform
     body = json.dumps({"type": "ticket.ruled", "data": {"platform_ticket_id": "CT1"}}).encode()
     status, answer = await pw.post(body, pw.signed("evt_2", body))
     assert (status, answer["error"]["field"]) == (422, "data.verdict")
+    body = json.dumps({"type": "ticket.reopened", "data": {}}).encode()
+    status, answer = await pw.post(body, pw.signed("evt_3", body))
+    assert (status, answer["error"]["field"]) == (422, "type")
     assert await pw.platform_rows() == (0, 0)
 
 
@@ -237,3 +240,35 @@ async def test_a_platform_outage_is_retried_with_backoff_under_one_delivery_id(
     assert [row.attempts for row in rows] == [3]  # three tries: two 503s, then accepted
     assert received.delivery_id == f"tb-{rows[0].id}"
     assert await world.database.read(lambda tx: tx.outbox.pending()) == 0
+
+
+async def test_an_unknown_shop_or_platform_is_not_found_and_stores_nothing(
+    pw: PlatformWorld,
+) -> None:
+    body = created_body(shop_id="shop-elsewhere")
+    status, answer = await pw.post(body, pw.signed("evt_1", body))
+    assert (status, answer["error"]["code"]) == (404, "not_found")
+    async with pw.http.post(
+        pw.events_url.replace("/tmall/", "/jd/"), data=body, headers=pw.signed("evt_2", body)
+    ) as response:
+        assert response.status == 404
+    assert await pw.platform_rows() == (0, 0)
+
+
+async def test_a_timeout_after_the_reply_changes_nothing_and_the_chats_outcome_is_refused(
+    pw: PlatformWorld,
+) -> None:
+    world, market = pw.world, pw.market
+    sim = await market.open_ticket()
+    card = await _card(pw)
+    await world.send(ASSIGNEE, ASSIGNEE.id, "/outcome 1 agreed")
+    assert "平台的答复选项" in world.last_bot_message(ASSIGNEE.id)["text"]
+    await world.send(ASSIGNEE, ASSIGNEE.id, "/note 1 客户坚持退款")
+    await world.press_text(ASSIGNEE, ASSIGNEE.id, card, NOT_AGREED)
+    state = await world.state()
+
+    status, answer = await market.send("ticket.timeout", {"platform_ticket_id": sim.id})
+
+    assert (status, answer["status"]) == (200, "ignored")
+    assert await world.state() == state
+    assert (await world.ticket(1)).status is Status.RESOLVED
