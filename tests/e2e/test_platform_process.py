@@ -24,7 +24,9 @@ pytestmark = pytest.mark.e2e
 RULE_AFTER = timedelta(minutes=3)
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_the_platform_and_the_shop_end_to_end(
+    mode: str,
     emulator: tuple[EmulatorCore, RunningServer],
     bot_process: BotFactory,
     market: tuple[Marketplace, OffsetClock, str],
@@ -34,7 +36,8 @@ async def test_the_platform_and_the_shop_end_to_end(
     core, _ = emulator
     simulator, clock, market_url = market
     group = core.scenario.groups[0].id
-    bot = await bot_process(**platform_config(group, f"{market_url}/replies", database.url))
+    options = platform_config(group, f"{market_url}/replies", database.url)
+    bot = await bot_process(mode=mode, **options)
     simulator.config = MarketplaceConfig(
         SECRET,
         f"http://127.0.0.1:{bot.port}/api/v1/platforms/tmall/events",
