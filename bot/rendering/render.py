@@ -270,6 +270,9 @@ class Renderer:
             params["to"] = name_of(people, payload.get("to"), texts)
         if event.type is EventType.ESCALATED:
             params["level"] = payload.get("level", 1)
+        if event.type is EventType.REPLIED:
+            # The platform's option, in the reader's language, after the line.
+            params["text"] = payload.get(f"option_{texts.language.value}") or ""
         if event.type is EventType.EVIDENCE:
             params["type"] = texts(f"evidence.type.{payload.get('type', 'document')}")
         key = f"event.{event.type.value}"

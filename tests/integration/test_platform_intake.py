@@ -272,3 +272,18 @@ async def test_a_timeout_after_the_reply_changes_nothing_and_the_chats_outcome_i
     assert (status, answer["status"]) == (200, "ignored")
     assert await world.state() == state
     assert (await world.ticket(1)).status is Status.RESOLVED
+
+
+async def test_the_timeline_shows_the_option_and_the_platforms_receipt(pw: PlatformWorld) -> None:
+    world = pw.world
+    await pw.market.open_ticket()
+    card = await _card(pw)
+    await world.send_photo(ASSIGNEE, ASSIGNEE.id, caption="/evidence 1")
+    await world.press_text(ASSIGNEE, ASSIGNEE.id, card, AGREED)
+    await world.deliver()
+
+    await world.send(ASSIGNEE, ASSIGNEE.id, "/show 1")
+
+    shown = world.last_bot_message(ASSIGNEE.id)["text"]
+    assert "Zhou Hao 答复平台 — 已与消费者协商一致" in shown
+    assert "平台已接收" in shown
