@@ -191,7 +191,9 @@ class TicketService:
             if isinstance(action, Outcome):
                 kind.check_outcome(action)
                 action = OUTCOME_ACTIONS[action]
-            # A platform's ticket is answered to the platform, appealed to it too.
+            # A platform's ticket is answered to the platform, appealed to it too; who may act
+            # is settled first, so that only they learn what a reply still lacks.
+            ticket.check(actor, action)
             side = platform_side(tx, ticket, action, command)
             assignee = command.assignee
             spec = ACTIONS[action]

@@ -10,9 +10,11 @@ from datetime import timedelta
 import pytest
 
 from bot.config import DatabaseSettings
-from bot.domain.model import EventType, Status
+from bot.domain.changes import ChangeTicket, Channel, Origin, TicketRef
+from bot.domain.errors import Refused
+from bot.domain.model import Action, EventType, Status
 from storage.database import Database
-from tests.support.botworld import ASSIGNEE, GROUP
+from tests.support.botworld import AGENT, ASSIGNEE, GROUP
 from tests.support.clock import FakeClock
 from tests.support.platform import RULE_AFTER, PlatformWorld, platform_world
 
@@ -287,3 +289,19 @@ async def test_the_timeline_shows_the_option_and_the_platforms_receipt(pw: Platf
     shown = world.last_bot_message(ASSIGNEE.id)["text"]
     assert "Zhou Hao 答复平台 — 已与消费者协商一致" in shown
     assert "平台已接收" in shown
+
+
+async def test_only_the_assignee_answers_the_platform(pw: PlatformWorld) -> None:
+    world = pw.world
+    await pw.market.open_ticket()
+    services = world.bot.services
+    agent = await services.people.actor(world.team_id, AGENT.id)
+    before = await world.state()
+    change = ChangeTicket(
+        TicketRef(number=1), Action.REPLY_PLATFORM, details=(("option_index", "1"),)
+    )
+
+    # Refused for who they are, before anything about what the reply lacks.
+    with pytest.raises(Refused, match=r"refused\.permission"):
+        await services.tickets.execute(change, Origin(agent, Channel.CHAT))
+    assert await world.state() == before
