@@ -30,12 +30,13 @@ from bot.domain.model import Language, Role
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
 from bot.notifier.plan import Planner
+from bot.notifier.platform import PlatformPoster
 from bot.notifier.topics import TopicKeeper
 from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
-from handlers.telegram.archive import EvidenceArchive
+from handlers.telegram.archive import EvidenceArchive, download
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.forum import BotForum
 from handlers.telegram.members import sync_admins
@@ -258,7 +259,12 @@ def build_bot(
     )
     register(application)
 
-    http = aiohttp.ClientSession() if settings.integrations.webhooks else None
+    http = aiohttp.ClientSession() if settings.integrations.webhooks or settings.platforms else None
+    platforms = (
+        PlatformPoster(settings.platforms, lambda file_id: download(dispatcher_bot, file_id), http)
+        if settings.platforms and http is not None
+        else None
+    )
     dispatcher = Dispatcher(
         database,
         clock,
@@ -274,6 +280,7 @@ def build_bot(
         bot_username=lambda: application.bot_data.bot_username,
         group_chat_of=services.directory.group_chat,
         http=http,
+        platforms=platforms,
     )
     database.write_health.now = clock.now
     return TicketBot(

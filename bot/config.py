@@ -301,6 +301,18 @@ class IntegrationSettings(_Section):
     webhooks: tuple[WebhookTarget, ...] = ()
 
 
+class PlatformSettings(_Section):
+    """A marketplace that sends collaborative work orders (协同工单) to
+    POST /api/v1/platforms/{name}/events and takes the shop's replies at `reply_url`."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    #: Signs both ways, as Standard Webhooks do: "whsec_" + base64 of the key, or any text.
+    secret: SecretStr
+    reply_url: str
+    #: The platform's shop id → the chat id of the team that answers for that shop.
+    teams: dict[str, int] = Field(default_factory=dict)
+
+
 class Settings(_Section):
     """The whole configuration, validated."""
 
@@ -315,6 +327,26 @@ class Settings(_Section):
     calendars: dict[str, CalendarSettings] = Field(default_factory=dict)
     evidence: EvidenceSettings = EvidenceSettings()
     integrations: IntegrationSettings = IntegrationSettings()
+    platforms: tuple[PlatformSettings, ...] = ()
+
+    @model_validator(mode="after")
+    def _platform_teams_exist(self) -> Settings:
+        chats = {team.chat_id for team in self.teams}
+        names: set[str] = set()
+        for platform in self.platforms:
+            if platform.name in names:
+                raise PydanticCustomError(
+                    "duplicate_platform", f"duplicate platform: {platform.name!r} appears twice"
+                )
+            names.add(platform.name)
+            for shop, chat_id in platform.teams.items():
+                if chat_id not in chats:
+                    raise PydanticCustomError(
+                        "platform_team",
+                        f"platform {platform.name!r} sends shop {shop!r} to chat {chat_id},"
+                        " which no [[teams]] lists",
+                    )
+        return self
 
     @model_validator(mode="after")
     def _calendars_exist(self) -> Settings:

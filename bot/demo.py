@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import logging
+import secrets
 import shutil
+import socket
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
+
+import aiohttp
+from aiohttp import web
 
 from bot.app import TicketBot, build_bot
 from bot.clock import SystemClock
@@ -27,12 +34,15 @@ from bot.runtime import run_bot, stop_on_signals
 from emulator.core import EmulatorCore
 from emulator.scenario import PersonaSpec, Scenario, demo_scenario
 from emulator.server import RunningServer, start_server
+from marketplace import Marketplace, MarketplaceConfig
 from storage.database import open_database
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 8080
 DEFAULT_DATA_DIR: Final = Path("demo-data")
+DEMO_PLATFORM: Final = "tmall"
+DEMO_SHOP: Final = "shop-1001"
 
 
 def register(
@@ -62,10 +72,19 @@ def _demo_command(arguments: argparse.Namespace) -> int:
 
 
 def demo_settings(
-    scenario: Scenario, emulator: RunningServer, data_dir: Path, lang: str
+    scenario: Scenario,
+    emulator: RunningServer,
+    data_dir: Path,
+    lang: str,
+    *,
+    server_port: int = 0,
+    platform: dict[str, Any] | None = None,
 ) -> Settings:
+    """The demo team; with `platform`, the marketplace simulator's [[platforms]] entry, whose
+    collaborative work orders go to the after-sales assignee."""
     group = scenario.groups[0]
     supervisors = [p.id for p in scenario.personas if p.role == "supervisor"]
+    assignee = next(p for p in scenario.personas if p.role == "assignee")
     document: dict[str, Any] = {
         "telegram": {
             "token": scenario.bot.token,
@@ -74,7 +93,7 @@ def demo_settings(
             "mode": "polling",
         },
         "database": {"url": f"sqlite:///{data_dir / 'demo.db'}"},
-        "server": {"host": "127.0.0.1", "port": 0},
+        "server": {"host": "127.0.0.1", "port": server_port},
         "teams": [
             {
                 "chat_id": group.id,
@@ -90,6 +109,8 @@ def demo_settings(
         "sla": {"reply_within": "4m", "remind_before": "2m", "escalate_again_after": "3m"},
         "scheduler": {"interval": "2s"},
         "evidence": {"archive_dir": str(data_dir / "evidence")},
+        "kinds": {"collab": {"default_assignee": assignee.username}},
+        "platforms": [platform] if platform else [],
     }
     return Settings.model_validate(document)
 
@@ -149,8 +170,18 @@ async def run_demo(
     scenario = forum_demo_scenario()
     core = EmulatorCore(scenario)
     emulator = await start_server(core, "127.0.0.1", port, lang=lang)
-    settings = demo_settings(scenario, emulator, data_dir, lang)
+    http = aiohttp.ClientSession()
+    market = await start_marketplace(scenario.groups[0].id, http)
+    settings = demo_settings(
+        scenario,
+        emulator,
+        data_dir,
+        lang,
+        server_port=market.bot_port,
+        platform=market.platform,
+    )
     database = open_database(settings.database)
+    selling = asyncio.create_task(market.simulator.run(stop), name="marketplace")
     try:
         await database.migrate()
         bot = build_bot(settings, database, SystemClock())
@@ -159,10 +190,13 @@ async def run_demo(
         async def announce() -> None:
             await ready.wait()
             seeded = await seed(bot, scenario)
+            panel = f"{emulator.url}/?marketplace={market.url}"
             print(
-                f"\nTicketbot demo is running: open {emulator.url}/ in your browser.\n"
+                f"\nTicketbot demo is running: open {panel} in your browser.\n"
                 f"  Team group: {scenario.groups[0].title}; switch persona at the top.\n"
                 f"  Deadlines are minutes long: a reminder after 2 min, an escalation after 4.\n"
+                f"  A marketplace sends a collaborative work order every 3 min (or press its"
+                f" button in the panel): answer it as Zhou Hao; it rules 2 min later.\n"
                 f"  {'Seeded ' + str(seeded) + ' tickets. ' if seeded else ''}"
                 f"Data in {data_dir}/ (use --reset to start over). Ctrl-C stops.\n",
                 flush=True,
@@ -172,6 +206,55 @@ async def run_demo(
         await run_bot(bot, settings, stop, started=ready)
         await announcer
     finally:
+        stop.set()
+        await selling
+        await market.runner.cleanup()
+        await http.close()
         await emulator.stop()
         await core.aclose()
         await database.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class DemoMarketplace:
+    simulator: Marketplace
+    runner: web.AppRunner
+    url: str
+    bot_port: int
+    platform: dict[str, Any]
+
+
+async def start_marketplace(group_id: int, http: aiohttp.ClientSession) -> DemoMarketplace:
+    """The simulator on a port of its own, signing with a fresh secret; it sends to the bot's
+    HTTP server on `bot_port` (picked here, since the simulator must know it)."""
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    bot_port = _free_port()
+    config = MarketplaceConfig(
+        secret,
+        f"http://127.0.0.1:{bot_port}/api/v1/platforms/{DEMO_PLATFORM}/events",
+        name=DEMO_PLATFORM,
+        shop_id=DEMO_SHOP,
+        orders=("TB20261121001", "TB20261121003", "TB20261121004"),
+        reply_within=timedelta(minutes=5),
+        rule_after=timedelta(minutes=2),
+        send_every=timedelta(minutes=3),
+    )
+    simulator = Marketplace(config, http)
+    runner = web.AppRunner(simulator.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    platform = {
+        "name": DEMO_PLATFORM,
+        "secret": secret,
+        "reply_url": f"{url}/replies",
+        "teams": {DEMO_SHOP: group_id},
+    }
+    return DemoMarketplace(simulator, runner, url, bot_port, platform)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

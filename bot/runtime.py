@@ -29,6 +29,7 @@ from bot.config import (
     runnable_problem,
 )
 from bot.domain.durations import format_duration
+from handlers.platform import add_platform_routes
 from handlers.telegram.polling import BACKOFF, Poller, pause
 from handlers.web import WebServer, build_web_app
 from storage.database import open_database
@@ -163,15 +164,13 @@ async def run_bot(
         }
 
     secret = settings.telegram.webhook_secret
-    web = WebServer(
-        build_web_app(
-            health,
-            webhook=bot.process if webhook_mode else None,
-            secret=secret.get_secret_value() if secret else None,
-        ),
-        settings.server.host,
-        settings.server.port,
+    app = build_web_app(
+        health,
+        webhook=bot.process if webhook_mode else None,
+        secret=secret.get_secret_value() if secret else None,
     )
+    add_platform_routes(app, bot.services.platform, bot.clock)
+    web = WebServer(app, settings.server.host, settings.server.port)
     await web.start()
     polling: asyncio.Task[None] | None = None
     try:

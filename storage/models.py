@@ -278,3 +278,33 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlatformTicket(Base):
+    """A marketplace's collaborative work order and the ticket it became: one per
+    (platform, platform ticket id), whatever the platform sends again."""
+
+    __tablename__ = "platform_tickets"
+    __table_args__ = (UniqueConstraint("platform", "platform_ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_ticket_id: Mapped[str] = mapped_column(String(128))
+    shop_id: Mapped[str] = mapped_column(String(128))
+    #: The platform's reply options, as it sent them (ids, labels, what each requires).
+    options: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    replied_option: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlatformEvent(Base):
+    """Event ids a platform sent, recorded with their effect: a repeat is answered, not done."""
+
+    __tablename__ = "platform_events"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,6 +21,8 @@ cards: Final = cast(Table, models.Card.__table__)
 ticket_topics: Final = cast(Table, models.TicketTopic.__table__)
 dialogues: Final = cast(Table, models.Dialogue.__table__)
 processed_updates: Final = cast(Table, models.ProcessedUpdate.__table__)
+platform_tickets: Final = cast(Table, models.PlatformTicket.__table__)
+platform_events: Final = cast(Table, models.PlatformEvent.__table__)
 
 
 def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

@@ -8,6 +8,7 @@ from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
 from storage.listing import ListingRepository
 from storage.people import PeopleRepository
+from storage.platform import PlatformRepository
 from storage.search import TicketSearch
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 from storage.topics import TopicRepository
@@ -36,3 +37,4 @@ class Transaction:
         self.processed = ProcessedUpdateRepository(connection)
         self.topics = TopicRepository(connection)
         self.search = TicketSearch(connection)
+        self.platform = PlatformRepository(connection)

@@ -60,6 +60,12 @@ class Template(StrEnum):
     RULED = "ruled"
     APPEALED = "appealed"
     REOPENED = "reopened"
+    PLATFORM_REPLIED = "platform_replied"
+    PLATFORM_RULED = "platform_ruled"
+    PLATFORM_REFUSED = "platform_refused"
+    APPEAL_DECIDED = "appeal_decided"
+    #: A reply or an appeal sent to a platform (not a chat).
+    PLATFORM_MESSAGE = "platform_message"
 
 
 class Recipient(StrEnum):
@@ -248,6 +254,11 @@ def _escalate_again(ticket: Ticket, request: Request, effects: Effects) -> None:
     effects.payload["assignee_id"] = ticket.assignee_id
 
 
+def _replied(ticket: Ticket, request: Request, effects: Effects) -> None:
+    # The shop's part is done; which option it chose is the event's, the ruling the platform's.
+    effects.changes["outcome"] = Outcome.DONE
+
+
 # --- the table -----------------------------------------------------------------------------
 
 _MEMBERS: Final = frozenset({Role.MEMBER, Role.CREATOR, Role.ASSIGNEE, Role.SUPERVISOR})
@@ -416,6 +427,38 @@ ACTIONS: Final[Mapping[Action, ActionSpec]] = {
         notices=(RefreshCard(), Announce(Template.ESCALATED, calls_on_supervisors=True)),
         webhook=WebhookEvent.ESCALATED,
         effect=_escalate_again,
+    ),
+    # The platform's own actions (Origin channel platform); the reply's sending to the
+    # platform is added by the platform service, which knows the platform ticket.
+    Action.REPLY_PLATFORM: ActionSpec(
+        EventType.REPLIED,
+        _HANDLERS,
+        {_O: _R, _P: _R},
+        notices=(RefreshCard(), Announce(Template.PLATFORM_REPLIED)),
+        effect=_replied,
+    ),
+    Action.PLATFORM_RULE: ActionSpec(
+        EventType.RULED,
+        _SYSTEM,
+        dict.fromkeys((_O, _P, _R, _E), _C),
+        needs_text=True,
+        notices=(
+            RefreshCard(),
+            Announce(Template.PLATFORM_RULED, calls_on_supervisors=True),
+            Tell(Recipient.ASSIGNEE, Template.PLATFORM_RULED),
+        ),
+        webhook=WebhookEvent.RULED,
+    ),
+    Action.DECIDE_APPEAL: ActionSpec(
+        EventType.APPEAL_DECIDED,
+        _SYSTEM,
+        {_A: _C},
+        needs_text=True,
+        notices=(
+            RefreshCard(),
+            Announce(Template.APPEAL_DECIDED),
+            Tell(Recipient.ASSIGNEE, Template.APPEAL_DECIDED),
+        ),
     ),
 }
 

@@ -43,11 +43,17 @@ class Origin:
     update_id: int | None = None
     #: The change happened in the team's group, whose members read the answer already.
     in_group: bool = False
+    #: A platform's (name, event id): recorded with the change, so a re-sent event is a no-op.
+    platform_event: tuple[str, str] | None = None
 
     @classmethod
     def chat(cls, actor: Actor, update_id: int, *, in_group: bool, button: bool = False) -> Origin:
         channel = Channel.BUTTON if button else Channel.CHAT
         return cls(actor, channel, update_id, in_group)
+
+    @classmethod
+    def platform(cls, team_id: int, platform: str, event_id: str) -> Origin:
+        return cls(Actor.platform(team_id), Channel.PLATFORM, platform_event=(platform, event_id))
 
     @classmethod
     def scheduler(cls, team_id: int) -> Origin:
@@ -72,6 +78,8 @@ class ChangeTicket:
     action: Action | Outcome
     text: str | None = None
     assignee: UserRef | None = None
+    #: What the entrypoint adds to the event (a platform's option id or verdict).
+    details: tuple[tuple[str, str], ...] = ()
 
 
 #: The chat grammar's commands that change a ticket without a confirmation step.

@@ -56,6 +56,11 @@ class Action(StrEnum):
     REMIND = "remind"
     ESCALATE = "escalate"
     ESCALATE_AGAIN = "escalate_again"
+    #: The assignee answers a platform's collaborative work order with one of its options.
+    REPLY_PLATFORM = "reply_platform"
+    #: The platform's ruling (判责) and its decision on an appeal (申诉).
+    PLATFORM_RULE = "platform_rule"
+    DECIDE_APPEAL = "decide_appeal"
 
 
 class TeamAction(StrEnum):
@@ -107,6 +112,10 @@ class EventType(StrEnum):
     REOPENED = "reopened"
     HELD = "held"
     RESUMED = "resumed"
+    REPLIED = "replied"
+    #: The platform accepted or refused what was sent to it (a reply, an appeal).
+    PLATFORM_ANSWERED = "platform_answered"
+    APPEAL_DECIDED = "appeal_decided"
 
 
 class EvidenceType(StrEnum):

@@ -89,13 +89,31 @@ class WebhookNotice:
     body: dict[str, Any]
 
 
-NoticePayload = EventNotice | CardNotice | AlbumAck | DmFallback | WebhookNotice
+@dataclass(frozen=True, slots=True)
+class PlatformMessage:
+    """A reply (the option, its description and evidence) or an appeal, for a platform."""
 
-_SIMPLE: Final[dict[Template, type[CardNotice | AlbumAck | DmFallback | WebhookNotice]]] = {
+    template: ClassVar[Template] = Template.PLATFORM_MESSAGE
+    ticket_id: int
+    platform: str
+    platform_ticket_id: str
+    #: "reply" or "appeal".
+    type: str
+    option_id: str | None = None
+    description: str | None = None
+    #: Evidence as Telegram knows it: {"file_id", "file_name", "mime_type"} each.
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+NoticePayload = EventNotice | CardNotice | AlbumAck | DmFallback | WebhookNotice | PlatformMessage
+
+_Simple = CardNotice | AlbumAck | DmFallback | WebhookNotice | PlatformMessage
+_SIMPLE: Final[dict[Template, type[_Simple]]] = {
     Template.CARD: CardNotice,
     Template.ALBUM_ACK: AlbumAck,
     Template.DM_FALLBACK: DmFallback,
     Template.WEBHOOK: WebhookNotice,
+    Template.PLATFORM_MESSAGE: PlatformMessage,
 }
 
 
@@ -133,6 +151,10 @@ def chat_destination(chat_id: int) -> str:
 
 def webhook_destination(url: str) -> str:
     return f"webhook:{url}"
+
+
+def platform_destination(platform: str) -> str:
+    return f"platform:{platform}"
 
 
 def chat_of(destination: str) -> int | None:

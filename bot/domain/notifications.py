@@ -81,7 +81,8 @@ class _Notices:
         if recipient is Recipient.ASSIGNEE:
             return ticket.assignee_id
         if recipient is Recipient.CREATOR:
-            return ticket.creator_id
+            # A platform's ticket has no creator to write to (PLATFORM_USER_ID is 0).
+            return ticket.creator_id or None
         if recipient is Recipient.PREVIOUS_ASSIGNEE:
             return self.before.assignee_id if self.before else None
         if recipient is Recipient.REQUESTER:

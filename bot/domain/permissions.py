@@ -21,7 +21,8 @@ TEAM_PERMISSIONS: Final[Mapping[Role, frozenset[TeamAction]]] = {
     Role.STRANGER: frozenset(),
     Role.MEMBER: frozenset({TeamAction.CREATE, TeamAction.VIEW}),
     Role.SUPERVISOR: frozenset(TeamAction),
-    Role.SYSTEM: frozenset({TeamAction.VIEW}),
+    # The system creates only a platform's tickets (the scheduler creates none).
+    Role.SYSTEM: frozenset({TeamAction.CREATE, TeamAction.VIEW}),
 }
 
 
@@ -36,6 +37,11 @@ class Actor:
     @classmethod
     def system(cls, team_id: int) -> Actor:
         return cls(user_id=None, team_id=team_id, team_role=Role.SYSTEM)
+
+    @classmethod
+    def platform(cls, team_id: int) -> Actor:
+        """A marketplace acting on its collaborative work orders (user id 0: no person)."""
+        return cls(user_id=0, team_id=team_id, team_role=Role.SYSTEM)
 
 
 def ticket_roles(

@@ -17,6 +17,7 @@ from bot.domain.actions import (
 )
 from bot.domain.calendars import WorkCalendar
 from bot.domain.deadlines import (
+    Deadline,
     EscalationPolicy,
     NextAction,
     deadline_for,
@@ -223,12 +224,17 @@ def open_ticket(
     assignee_id: int | None,
     at: datetime,
     policy: EscalationPolicy,
+    due_at: datetime | None = None,
 ) -> Change:
-    """A new ticket and its `created` event; only members and supervisors create."""
+    """A new ticket and its `created` event; only members and supervisors create (and a
+    platform, whose ticket is due when the platform says, `due_at`)."""
     require_team(actor, TeamAction.CREATE)
     if actor.user_id is None:
         raise Refused("refused.team_permission", action=TeamAction.CREATE.value)
     deadline = deadline_for(kind, at, policy.calendar)
+    if due_at is not None:
+        remind_at = due_at - kind.remind_before
+        deadline = Deadline(due_at, remind_at if at < remind_at < due_at else None)
     ticket = Ticket(
         id=None,
         team_id=actor.team_id,

@@ -26,7 +26,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -35,16 +35,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.clock import Clock
 from bot.config import DispatcherSettings, WebhookTarget
-from bot.domain.notices import Notice
+from bot.domain.notices import Notice, PlatformMessage
 from bot.notifier.plan import (
     Delivery,
     Planner,
+    PlatformDelivery,
     Skipped,
     TelegramDelivery,
     WebhookDelivery,
     fallback_notice,
 )
+from bot.notifier.platform import PlatformPoster
 from bot.rendering.messages import Message
+from bot.services.platform import record_platform_answer
 from storage.database import Database
 from storage.delivery import OutboxRow
 from storage.transaction import Transaction
@@ -119,6 +122,8 @@ class _Outcome:
     card: tuple[int, int, int] | None = None  # ticket_id, chat_id, message_id
     refused_user: int | None = None
     fallback: Notice | None = None
+    #: A platform's final answer (None: accepted) to the message of a platform delivery.
+    platform_answer: tuple[PlatformMessage, str | None] | None = None
 
 
 class Dispatcher:
@@ -134,6 +139,7 @@ class Dispatcher:
         bot_username: Callable[[], str] = lambda: "",
         group_chat_of: Callable[[int], int | None] = lambda team_id: None,
         http: aiohttp.ClientSession | None = None,
+        platforms: PlatformPoster | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
@@ -144,6 +150,7 @@ class Dispatcher:
         self._bot_username = bot_username
         self._group_chat_of = group_chat_of
         self._http = http
+        self._platforms = platforms
         self._owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
         # Evenly spaced, no burst: Telegram counts messages in sliding windows.
         self._pacer = Pacer(HEADROOM / settings.messages_per_second)
@@ -199,7 +206,25 @@ class Dispatcher:
             return _Outcome(delivery.row, sent=True, error=delivery.reason)
         if isinstance(delivery, WebhookDelivery):
             return await self._post(delivery)
+        if isinstance(delivery, PlatformDelivery):
+            return await self._to_platform(delivery)
         return await self._telegram(delivery)
+
+    async def _to_platform(self, delivery: PlatformDelivery) -> _Outcome:
+        """A reply or appeal, retried with backoff; its final answer goes on the timeline."""
+        row, message = delivery.row, delivery.message
+        if self._platforms is None:
+            return _Outcome(row, dead="no platforms configured")
+        answer = await self._platforms.post(message, row.id, self._clock.now())
+        if answer.error is None:
+            return _Outcome(row, sent=True, platform_answer=(message, None))
+        if answer.retry:
+            outcome = self._retry(row, answer.error)
+            if outcome.dead is None:
+                return outcome
+            return replace(outcome, platform_answer=(message, answer.error))
+        log.error("platform %s refused outbox #%s: %s", message.platform, row.id, answer.error)
+        return _Outcome(row, dead=answer.error, platform_answer=(message, answer.error))
 
     async def _telegram(self, delivery: TelegramDelivery) -> _Outcome:
         row, chat_id = delivery.row, delivery.chat_id
@@ -334,6 +359,8 @@ class Dispatcher:
             tx.people.set_dm_open(outcome.refused_user, False)
         if outcome.fallback is not None:
             tx.outbox.add(row.team_id, [outcome.fallback], now)
+        if outcome.platform_answer is not None:
+            record_platform_answer(tx, *outcome.platform_answer, now)
 
 
 def _seconds(value: int | timedelta) -> timedelta:

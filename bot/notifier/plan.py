@@ -16,6 +16,7 @@ from bot.domain.notices import (
     EventNotice,
     Notice,
     NoticePayload,
+    PlatformMessage,
     WebhookNotice,
     chat_destination,
     chat_of,
@@ -23,6 +24,7 @@ from bot.domain.notices import (
     to_json,
 )
 from bot.domain.people import Person, Team
+from bot.domain.platform import ReplyOption
 from bot.domain.ticket import Ticket
 from bot.i18n import Catalogs, Markup, Texts
 from bot.rendering.callbacks import Verb, encode
@@ -30,6 +32,7 @@ from bot.rendering.messages import Button, Message
 from bot.rendering.notices import render_notice
 from bot.rendering.render import Renderer, language_of, mention, name_of, tag
 from bot.services.directory import Directory
+from bot.services.platform_side import PLATFORM_KIND
 from storage.delivery import OutboxRow
 from storage.transaction import Transaction
 
@@ -56,6 +59,14 @@ class WebhookDelivery:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformDelivery:
+    """A reply or an appeal for a platform's reply_url."""
+
+    row: OutboxRow
+    message: PlatformMessage
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """Nothing to send any more (the ticket is gone): recorded as delivered."""
 
@@ -63,7 +74,7 @@ class Skipped:
     reason: str
 
 
-Delivery = TelegramDelivery | WebhookDelivery | Skipped
+Delivery = TelegramDelivery | WebhookDelivery | PlatformDelivery | Skipped
 
 
 @dataclass
@@ -79,6 +90,8 @@ class _Facts:
     albums: dict[str, int] = field(default_factory=dict)
     #: Ticket id → the thread of its forum topic, for tickets that have one.
     topics: dict[int, int] = field(default_factory=dict)
+    #: A platform's reply options, for the cards of its tickets.
+    options: dict[int, tuple[ReplyOption, ...]] = field(default_factory=dict)
 
 
 def _user_ids(notice: NoticePayload) -> Iterable[int]:
@@ -179,6 +192,10 @@ class Planner:
                         uid for uid in (ticket.creator_id, ticket.assignee_id) if uid is not None
                     )
                     facts.evidence[ticket_id] = tx.evidence.count(ticket_id)
+                    platform = ticket.kind == PLATFORM_KIND
+                    link = tx.platform.of_ticket(ticket_id) if platform else None
+                    if link is not None:
+                        facts.options[ticket_id] = link.options
                     if chat_id is not None:
                         message_id = tx.cards.message_id(ticket_id, chat_id)
                         if message_id is not None:
@@ -214,6 +231,8 @@ class Planner:
         notice = row.notice
         if isinstance(notice, WebhookNotice):
             return WebhookDelivery(row, row.destination.partition(":")[2], dict(notice.body))
+        if isinstance(notice, PlatformMessage):
+            return PlatformDelivery(row, notice)
         chat_id = chat_of(row.destination)
         team = facts.teams.get(row.team_id or -1)
         if chat_id is None or team is None:
@@ -226,7 +245,14 @@ class Planner:
             if ticket is None or ticket.id is None:
                 return Skipped(row, "ticket no longer exists")
             message = self._renderer.card(
-                ticket, chat_id, facts.people, texts, zone, now, facts.evidence.get(ticket.id, 0)
+                ticket,
+                chat_id,
+                facts.people,
+                texts,
+                zone,
+                now,
+                facts.evidence.get(ticket.id, 0),
+                options=facts.options.get(ticket.id, ()),
             )
             if notice.resend:
                 nudge = texts(

@@ -39,6 +39,7 @@ class Verb(StrEnum):
     DUPLICATE_CONFIRM = "dup"
     TEAM = "team"
     TAKE_EVIDENCE = "take"
+    PLATFORM_OPTION = "popt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,15 @@ class OnTicket:
 class TransferTo:
     ticket_id: int
     user_id: int
+    stamp: int
+
+
+@dataclass(frozen=True, slots=True)
+class OptionChoice:
+    """One of a platform's reply options (by its place on the card), bound to the stamp."""
+
+    ticket_id: int
+    index: int
     stamp: int
 
 
@@ -78,7 +88,9 @@ class NoArguments:
     pass
 
 
-Payload = OnTicket | TransferTo | KindChoice | PersonChoice | TeamChoice | NoArguments
+Payload = (
+    OnTicket | TransferTo | OptionChoice | KindChoice | PersonChoice | TeamChoice | NoArguments
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +136,11 @@ def _maybe_stamped(args: list[str]) -> Payload:
 def _transfer_to(args: list[str]) -> Payload:
     ticket_id, user_id, stamp = args
     return TransferTo(_id(ticket_id), _id(user_id), _small(stamp))
+
+
+def _option(args: list[str]) -> Payload:
+    ticket_id, index, stamp = args
+    return OptionChoice(_id(ticket_id), _small(index), _small(stamp))
 
 
 def _kind(args: list[str]) -> Payload:
@@ -172,6 +189,7 @@ _READERS: Final[Mapping[Verb, Callable[[list[str]], Payload]]] = {
     Verb.DUPLICATE_CONFIRM: _nothing,
     Verb.TEAM: _team,
     Verb.TAKE_EVIDENCE: _on_ticket,
+    Verb.PLATFORM_OPTION: _option,
 }
 
 

@@ -90,6 +90,21 @@ def _cancelled(notice: _Notice) -> tuple[str, Keyboard]:
     return "notice.cancelled", ()
 
 
+def _platform_replied(notice: _Notice) -> tuple[str, Keyboard]:
+    details = notice.details
+    label = details.get("option_zh") if notice.texts.language == "zh" else details.get("option_en")
+    notice.params["option"] = label or details.get("option", "")
+    return "notice.platform_replied", ()
+
+
+def _verdict(key: str) -> _Render:
+    def render(notice: _Notice) -> tuple[str, Keyboard]:
+        notice.params["verdict"] = notice.details.get("verdict") or ""
+        return key, ()
+
+    return render
+
+
 #: Every event template and how it renders; the quoted text (note, reason, ruling) follows
 #: the headline unless the template says `quote=False`.
 RENDERERS: Final[Mapping[Template, _Render]] = {
@@ -105,6 +120,10 @@ RENDERERS: Final[Mapping[Template, _Render]] = {
     Template.RULED: _plain("notice.ruled"),
     Template.APPEALED: _plain("notice.appealed"),
     Template.REOPENED: _plain("notice.reopened"),
+    Template.PLATFORM_REPLIED: _platform_replied,
+    Template.PLATFORM_RULED: _verdict("notice.platform_ruled"),
+    Template.PLATFORM_REFUSED: _plain("notice.platform_refused"),
+    Template.APPEAL_DECIDED: _verdict("notice.appeal_decided"),
 }
 
 

@@ -21,6 +21,7 @@ from bot.domain.model import (
 )
 from bot.domain.people import Person
 from bot.domain.permissions import Actor
+from bot.domain.platform import PLATFORM_USER_ID, ReplyOption
 from bot.domain.ticket import Ticket
 from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
 from bot.i18n import Markup, Texts, escape
@@ -48,6 +49,8 @@ def tag(number: int) -> Markup:
 def name_of(people: Mapping[int, Person], user_id: int | None, texts: Texts) -> Markup:
     if user_id is None:
         return texts("person.nobody")
+    if user_id == PLATFORM_USER_ID:
+        return texts("person.platform")
     person = people.get(user_id)
     return escape(person.display_name if person else str(user_id))
 
@@ -138,19 +141,47 @@ class Renderer:
         zone: ZoneInfo,
         now: datetime,
         evidence_count: int = 0,
+        *,
+        options: Sequence[ReplyOption] = (),
     ) -> Message:
-        """The ticket as its assignee sees it in private chat, with the buttons they may use."""
+        """The ticket as its assignee sees it in private chat, with the buttons they may use;
+        a platform's ticket offers the platform's reply options as its outcomes."""
         lines = [self.summary(ticket, people, texts, zone, now)]
         if evidence_count:
             lines.append(texts("ticket.evidence_count", count=evidence_count))
+        if options:
+            lines.append(texts("card.platform_options"))
+            lines.extend(self._option_line(option, texts) for option in options)
         if ticket.assignee_id != viewer_id:
             lines.append(
                 texts("card.no_longer_yours", assignee=name_of(people, ticket.assignee_id, texts))
             )
             return Message("\n".join(lines))
-        return Message("\n".join(lines), self.card_buttons(ticket, viewer_id, texts))
+        return Message("\n".join(lines), self.card_buttons(ticket, viewer_id, texts, options))
 
-    def card_buttons(self, ticket: Ticket, viewer_id: int, texts: Texts) -> Keyboard:
+    @staticmethod
+    def _option_line(option: ReplyOption, texts: Texts) -> Markup:
+        needs = [
+            texts(key)
+            for key, needed in (
+                ("card.option_needs_description", option.requires_description),
+                ("card.option_needs_evidence", option.requires_evidence),
+            )
+            if needed
+        ]
+        return texts(
+            "card.platform_option",
+            label=option.label(texts.language),
+            needs=Markup("、".join(needs)) if needs else texts("card.option_needs_nothing"),
+        )
+
+    def card_buttons(
+        self,
+        ticket: Ticket,
+        viewer_id: int,
+        texts: Texts,
+        options: Sequence[ReplyOption] = (),
+    ) -> Keyboard:
         """Only buttons the assignee could use now; pressing one is checked again anyway."""
         assert ticket.id is not None
         kind = self._kinds.get(ticket.kind)
@@ -159,7 +190,18 @@ class Renderer:
         rows: list[tuple[Button, ...]] = []
         if ticket.may(viewer, Action.ACKNOWLEDGE):
             rows.append((Button(texts("button.acknowledge"), encode(Verb.ACKNOWLEDGE, ticket_id)),))
-        if kind is not None and kind.needs_outcome and ticket.may(viewer, Action.AGREE):
+        if options:
+            if ticket.may(viewer, Action.REPLY_PLATFORM):
+                rows.extend(
+                    (
+                        Button(
+                            option.label(texts.language),
+                            encode(Verb.PLATFORM_OPTION, ticket_id, index, stamp),
+                        ),
+                    )
+                    for index, option in enumerate(options)
+                )
+        elif kind is not None and kind.needs_outcome and ticket.may(viewer, Action.AGREE):
             rows.append(
                 (
                     Button(texts("button.agreed"), encode(Verb.AGREE, ticket_id, stamp)),
@@ -228,9 +270,15 @@ class Renderer:
             params["to"] = name_of(people, payload.get("to"), texts)
         if event.type is EventType.ESCALATED:
             params["level"] = payload.get("level", 1)
+        if event.type is EventType.REPLIED:
+            # The platform's option, in the reader's language, after the line.
+            params["text"] = payload.get(f"option_{texts.language.value}") or ""
         if event.type is EventType.EVIDENCE:
             params["type"] = texts(f"evidence.type.{payload.get('type', 'document')}")
-        line = texts(f"event.{event.type.value}", **params)
+        key = f"event.{event.type.value}"
+        if event.type is EventType.PLATFORM_ANSWERED and payload.get("accepted"):
+            key = "event.platform_accepted"
+        line = texts(key, **params)
         if params["text"] and event.type not in _TEXT_IN_LINE:
             line = Markup(f"{line} — {escape(params['text'])}")
         return line

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.services.directory import Directory
 from bot.services.listing import ListingService
 from bot.services.people import PeopleService
+from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
 from bot.services.tickets import Archiver, TicketService
 from storage.database import Database
@@ -22,17 +23,20 @@ class Services:
     queries: QueryService
     listing: ListingService
     database: Database
+    platform: PlatformService
 
 
 def build_services(
     settings: Settings, database: Database, clock: Clock, *, archiver: Archiver | None = None
 ) -> Services:
     directory = Directory(settings)
+    tickets = TicketService(database, clock, directory, archiver)
     return Services(
         directory=directory,
-        tickets=TicketService(database, clock, directory, archiver),
+        tickets=tickets,
         people=PeopleService(database, clock, directory),
         queries=QueryService(database, clock, directory),
         listing=ListingService(database, clock, directory),
         database=database,
+        platform=PlatformService(database, clock, directory, tickets, settings.platforms),
     )

@@ -17,9 +17,11 @@ from bot.domain.errors import Conflict, NotFound, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
 from bot.domain.notices import AlbumAck, Notice, chat_destination
 from bot.domain.notifications import notices_for
+from bot.domain.platform import PlatformLink
 from bot.domain.ticket import Change, Ticket, open_ticket
 from bot.services.directory import Directory
 from bot.services.lookups import load_ticket, member_id
+from bot.services.platform_side import platform_side
 from storage.database import Database
 from storage.transaction import Transaction
 
@@ -105,10 +107,19 @@ class TicketService:
     # --- create ----------------------------------------------------------------------------
 
     async def create(
-        self, command: CreateTicket, origin: Origin, *, confirmed: bool = False
+        self,
+        command: CreateTicket,
+        origin: Origin,
+        *,
+        confirmed: bool = False,
+        platform: PlatformLink | None = None,
+        due_at: datetime | None = None,
     ) -> Created | DuplicateFound:
         """Open a ticket; DuplicateFound (nothing written) when one is open for the same order
-        and kind and the caller has not confirmed."""
+        and kind and the caller has not confirmed.
+
+        A platform's ticket (`platform`) is due at the platform's `due_at`, and is opened once
+        per platform ticket id: sent again, the ticket it became is returned."""
         directory = self._directory
         actor = origin.actor
         kind = directory.kind(command.kind) if command.kind else directory.default_kind()
@@ -120,6 +131,12 @@ class TicketService:
         topic_chat = profile.team.chat_id if profile.settings.topics == "per_ticket" else None
 
         def body(tx: Transaction) -> Created | DuplicateFound:
+            if platform is not None:
+                known = tx.platform.by_platform_id(platform.platform, platform.platform_ticket_id)
+                existing = tx.tickets.by_id(known.ticket_id or 0) if known else None
+                if existing is not None:
+                    _claim(tx, origin, now)
+                    return Created(existing)
             context = tx.tickets.creation_context(
                 team_id, command.order_id, kind.name, assignee.username if assignee else None
             )
@@ -129,7 +146,10 @@ class TicketService:
             if assignee is not None and assignee.username is None:
                 assignee_id = member_id(tx, team_id, assignee)
             elif assignee is not None and assignee_id is None:
-                raise NotFound("notfound.member", username=assignee.username)
+                if platform is None:
+                    raise NotFound("notfound.member", username=assignee.username)
+                # A platform's ticket is taken in all the same; the group sees it unassigned.
+                log.warning("default assignee @%s is not a member yet", assignee.username)
             _claim(tx, origin, now)
             change = open_ticket(
                 actor,
@@ -140,11 +160,14 @@ class TicketService:
                 assignee_id=assignee_id,
                 at=now,
                 policy=directory.policy_for(team_id, kind),
+                due_at=due_at,
             )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
             if topic_chat is not None:
                 tx.topics.want(ticket.id or 0, team_id, topic_chat, now)
+            if platform is not None:
+                tx.platform.add(platform, ticket.id or 0, now)
             notices = notices_for(
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
@@ -172,6 +195,10 @@ class TicketService:
             if isinstance(action, Outcome):
                 kind.check_outcome(action)
                 action = OUTCOME_ACTIONS[action]
+            # A platform's ticket is answered to the platform, appealed to it too; who may act
+            # is settled first, so that only they learn what a reply still lacks.
+            ticket.check(actor, action)
+            side = platform_side(tx, ticket, action, command)
             assignee = command.assignee
             spec = ACTIONS[action]
             # Only an action with a cooldown needs to know when it was last done.
@@ -184,10 +211,13 @@ class TicketService:
                 policy=self.policy_of(ticket),
                 text=command.text,
                 assignee_id=member_id(tx, actor.team_id, assignee) if assignee else None,
+                payload=dict(command.details) | (side.payload if side else {}),
                 last_done_at=last_done_at,
             )
             _claim(tx, origin, now)
             self._write(tx, ticket, change, now, seen_in_group=origin.in_group)
+            if side is not None:
+                side.commit(tx, ticket, now)
             return Acted(ticket, change.ticket, change.event)
 
         return await self._db.transact(body)
@@ -352,3 +382,5 @@ def _claim(tx: Transaction, origin: Origin, now: datetime) -> None:
     """Record what makes the change happen once (an update id) in the change's transaction."""
     if origin.update_id is not None:
         tx.processed.claim(origin.update_id, now)
+    if origin.platform_event is not None:
+        tx.platform.claim(*origin.platform_event, now)

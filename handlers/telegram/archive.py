@@ -39,3 +39,9 @@ class EvidenceArchive:
 def _safe_suffix(name: str | None) -> str:
     suffix = Path(name or "").suffix.lower()
     return suffix if suffix[1:].isalnum() and len(suffix) <= 8 else ".bin"
+
+
+async def download(bot: Bot, file_id: str) -> bytes:
+    """A file's bytes by its file_id (getFile, then the download): evidence for a platform."""
+    remote = await bot.get_file(file_id)
+    return bytes(await remote.download_as_bytearray())

@@ -17,6 +17,7 @@ from bot.rendering.callbacks import (
     BadCallback,
     KindChoice,
     OnTicket,
+    OptionChoice,
     PersonChoice,
     Press,
     TeamChoice,
@@ -126,6 +127,23 @@ async def _outcome(turn: Turn, press: Press) -> None:
     await _refresh_card(turn, acted)
     await turn.answer()
     await dialogues.after_outcome(turn, acted.ticket)
+
+
+async def _platform_option(turn: Turn, press: Press) -> None:
+    """One of a platform's reply options: refused with the reason until what it needs is there."""
+    choice = press.payload
+    if not isinstance(choice, OptionChoice):
+        raise ForgedButton()
+    await _ticket_session(turn, choice.ticket_id)
+    seen = TicketRef(ticket_id=choice.ticket_id, seen=choice.stamp)
+    details = (("option_index", str(choice.index)),)
+    acted = await turn.execute(ChangeTicket(seen, Action.REPLY_PLATFORM, details=details))
+    await _refresh_card(turn, acted)
+    language = turn.texts.language.value
+    option = acted.event.payload.get(f"option_{language}", "")
+    await turn.answer(
+        turn.texts("reply.platform_replied", tag=tag(acted.ticket.number), option=option)
+    )
 
 
 async def _acknowledge(turn: Turn, press: Press) -> None:
@@ -270,6 +288,7 @@ BUTTONS: Final[Mapping[Verb, ButtonHandler]] = {
     Verb.DUPLICATE_CONFIRM: _no_arguments(dialogues.confirm_duplicate),
     Verb.TEAM: _team,
     Verb.TAKE_EVIDENCE: topics.take_evidence,
+    Verb.PLATFORM_OPTION: _platform_option,
 }
 
 
@@ -282,7 +301,14 @@ async def _refresh_card(turn: Turn, acted: Acted) -> None:
     assert acted.ticket.id is not None
     ticket, people, count = await turn.app.services.queries.card(session.actor, acted.ticket.id)
     card = turn.app.renderer.card(
-        ticket, turn.person.id, people, turn.texts, session.team.zone, turn.app.clock.now(), count
+        ticket,
+        turn.person.id,
+        people,
+        turn.texts,
+        session.team.zone,
+        turn.app.clock.now(),
+        count,
+        options=await turn.app.services.platform.options(ticket),
     )
     await turn.edit(card)
 

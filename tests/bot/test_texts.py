@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.commands import COMMAND_NAMES
 from bot.domain.model import Language
+from bot.domain.platform import EVENT_TYPES
 from bot.i18n import Catalogs, load_catalog
 from emulator.formatting import parse_html
 
@@ -49,6 +50,7 @@ def test_every_text_the_code_names_exists() -> None:
         for problem in _PROBLEM_IN_CODE.findall(path.read_text())
     }
 
+    named -= EVENT_TYPES  # a platform's event types look like keys, and are not
     assert sorted(key for key in named if key not in english) == []
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from emulator.core import EmulatorCore
 from emulator.scenario import demo_scenario
 from emulator.server import RunningServer, start_server
+from marketplace import Marketplace, MarketplaceConfig
 from tests.e2e.harness import BotProcess, config_text, free_port
+from tests.support.platform import SECRET, OffsetClock, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -51,3 +54,15 @@ async def bot_process(
     for process in started:
         if process.process is not None and process.process.returncode is None:
             await process.terminate()
+
+
+@pytest.fixture
+async def market() -> AsyncIterator[tuple[Marketplace, OffsetClock, str]]:
+    """The marketplace simulator on a loopback port, on a clock the test moves; its URL."""
+    clock = OffsetClock()
+    async with aiohttp.ClientSession() as http:
+        unset = MarketplaceConfig(SECRET, "http://127.0.0.1:9/unset")
+        simulator = Marketplace(unset, http, clock=clock.now)
+        runner, url = await serve(simulator.app())
+        yield simulator, clock, url
+        await runner.cleanup()

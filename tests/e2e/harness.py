@@ -84,6 +84,7 @@ def config_text(
     remind_before: str = "10m",
     language: str = "en",
     extra: str = "",
+    database_url: str | None = None,
 ) -> str:
     group = core.scenario.groups[0]
     supervisors = [p.id for p in core.scenario.personas if p.role == "supervisor"]
@@ -101,7 +102,7 @@ base_file_url = "{emulator.base_file_url}"
 mode = "{mode}"
 {webhook}
 [database]
-url = "sqlite+aiosqlite:///{database}"
+url = "{database_url or f"sqlite+aiosqlite:///{database}"}"
 
 [server]
 host = "127.0.0.1"

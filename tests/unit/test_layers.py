@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final
 
 ROOT: Final = Path(__file__).resolve().parents[2]
-PACKAGES: Final = ("bot", "handlers", "storage", "emulator")
+PACKAGES: Final = ("bot", "handlers", "storage", "emulator", "marketplace")
 #: The composition root: app.py builds every part, runtime.py runs them (web server, poller
 #: or webhook, start and shutdown order); the demo runs them against the emulator.
 KNOWS_EVERY_PART: Final = frozenset({"bot.app", "bot.runtime", "bot.demo"})
@@ -162,3 +162,9 @@ def _cycles(graph: dict[str, set[str]]) -> Iterator[list[str]]:
         if module not in index:
             visit(module)
     yield from found
+
+
+def test_the_marketplace_simulator_knows_nothing_of_the_bot() -> None:
+    """It plays the platform: it speaks to the bot over signed HTTP only."""
+    forbidden = ("bot", "handlers", "storage", "emulator", "telegram", "sqlalchemy")
+    assert _offences(("marketplace",), *forbidden) == []
