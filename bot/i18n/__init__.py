@@ -32,11 +32,30 @@ def escape(value: object) -> Markup:
     return value if isinstance(value, Markup) else Markup(html.escape(str(value), quote=False))
 
 
+def catalog_files(language: Language) -> list[Path]:
+    """`<language>.po`, then one `<language>-<part>.po` per part of the product (the workbench,
+    the public API, …), so that each part keeps its texts beside the others without editing
+    one shared file."""
+    main = _DIRECTORY / f"{language.value}.po"
+    return [main, *sorted(_DIRECTORY.glob(f"{language.value}-*.po"))]
+
+
 def load_catalog(language: Language) -> dict[str, str]:
-    """Key → text from `<language>.po` (msgid is the key, msgstr the text)."""
-    with (_DIRECTORY / f"{language.value}.po").open("rb") as file:
-        catalog = read_po(file, locale=str(_LOCALES[language]))
-    return {str(message.id): str(message.string) for message in catalog if message.id}
+    """Key → text from the language's catalog files (msgid is the key, msgstr the text).
+
+    A key written in two files is an error: which text wins would depend on file order."""
+    texts: dict[str, str] = {}
+    for path in catalog_files(language):
+        with path.open("rb") as file:
+            catalog = read_po(file, locale=str(_LOCALES[language]))
+        for message in catalog:
+            if not message.id:
+                continue
+            key = str(message.id)
+            if key in texts:
+                raise ValueError(f"{path.name}: {key!r} is already in another {language} catalog")
+            texts[key] = str(message.string)
+    return texts
 
 
 class Texts:
