@@ -13,7 +13,7 @@ from bot.domain.actions import ACTIONS, OUTCOME_ACTIONS
 from bot.domain.changes import ChangeTicket, Origin, TicketRef
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.deadlines import EscalationPolicy, action_due
-from bot.domain.errors import Conflict, NotFound, UsageError
+from bot.domain.errors import Conflict, NotFound, Refused, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
 from bot.domain.notices import AlbumAck, Notice, chat_destination
 from bot.domain.notifications import notices_for
@@ -131,6 +131,9 @@ class TicketService:
         topic_chat = profile.team.chat_id if profile.settings.topics == "per_ticket" else None
 
         def body(tx: Transaction) -> Created | DuplicateFound:
+            replayed = _replayed(tx, origin)
+            if replayed is not None:
+                return Created(replayed)
             if platform is not None:
                 known = tx.platform.by_platform_id(platform.platform, platform.platform_ticket_id)
                 existing = tx.tickets.by_id(known.ticket_id or 0) if known else None
@@ -168,6 +171,8 @@ class TicketService:
                 tx.topics.want(ticket.id or 0, team_id, topic_chat, now)
             if platform is not None:
                 tx.platform.add(platform, ticket.id or 0, now)
+            if origin.idempotency is not None:
+                tx.tokens.remember(origin.idempotency, ticket.id or 0, now)
             notices = notices_for(
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
@@ -376,6 +381,19 @@ def _default_assignee(kind: Kind) -> UserRef | None:
     if isinstance(kind.default_assignee, int):
         return UserRef(user_id=kind.default_assignee)
     return UserRef(username=kind.default_assignee.lstrip("@"))
+
+
+def _replayed(tx: Transaction, origin: Origin) -> Ticket | None:
+    """The ticket an API request with the same Idempotency-Key made; Refused when the key
+    came with another body (which ticket was meant cannot be known)."""
+    request = origin.idempotency
+    seen = tx.tokens.request(request.token_id, request.key) if request else None
+    if request is None or seen is None:
+        return None
+    body_hash, ticket_id = seen
+    if body_hash != request.body_hash:
+        raise Refused("refused.idempotency_key_reused")
+    return tx.tickets.by_id(ticket_id)
 
 
 def _claim(tx: Transaction, origin: Origin, now: datetime) -> None:
