@@ -3,11 +3,12 @@ every answer, and are the OpenAPI document's schemas (one source of truth)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from bot.domain.listing import DEFAULT_PAGE, MAX_PAGE, Bucket, SortOrder
 from bot.domain.model import Action, Outcome, Status
@@ -21,6 +22,17 @@ Username = Annotated[str, Field(min_length=1, max_length=33, pattern=r"^@?[A-Za-
 #: Ticket numbers and Telegram user ids as the database holds them.
 Number = Annotated[int, Field(ge=1, le=2_147_483_647)]
 UserId = Annotated[int, Field(ge=1, le=2**53)]
+
+
+def _iso(value: object) -> object:
+    # pydantic also reads Unix seconds ("0.5") as a time; a query's times are ISO 8601 only.
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO 8601 date-time with its offset")
+    return value
+
+
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]")
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso)]
 
 
 class _In(BaseModel):
@@ -168,8 +180,8 @@ class TicketQuery(_In):
     assignee_id: UserId | None = None
     unassigned: bool = False
     creator_id: Annotated[int, Field(ge=0, le=2**53)] | None = None
-    created_from: AwareDatetime | None = None
-    created_to: AwareDatetime | None = None
+    created_from: IsoDatetime | None = None
+    created_to: IsoDatetime | None = None
     q: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         default=None, description="a number (42, T42), an order id prefix or words"
     )

@@ -59,6 +59,8 @@ class Operation:
     path_params: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     headers: tuple[dict[str, Any], ...] = field(default=())
+    #: An action without anything to say (acknowledge, resume) may come without a body.
+    body_required: bool = True
 
 
 _IDEMPOTENCY: Final = {
@@ -110,6 +112,7 @@ OPERATIONS: Final = (
         ActedOut,
         path_params=ActionPath,
         body=ActionIn,
+        body_required=False,
     ),
     Operation(
         "get", "/api/v1/members", "listMembers", "The team's members", Scope.READ, MembersOut
@@ -245,7 +248,7 @@ def openapi_document() -> dict[str, Any]:
         }
         if operation.body is not None:
             spec["requestBody"] = {
-                "required": True,
+                "required": operation.body_required,
                 "content": {
                     "application/json": {
                         "schema": {"$ref": _REF.format(model=operation.body.__name__)}
