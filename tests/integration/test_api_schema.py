@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -71,6 +72,6 @@ def test_the_served_document_and_docs_page(served: ServedApi) -> None:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_the_api_keeps_to_its_document(case: schemathesis.Case, served: ServedApi) -> None:
+def test_the_api_keeps_to_its_document(case: schemathesis.Case[Any], served: ServedApi) -> None:
     headers = {"Authorization": f"Bearer {served.tokens[Scope.PLATFORM]}"}
     case.call_and_validate(base_url=served.url, headers=headers, checks=CHECKS)
