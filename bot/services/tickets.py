@@ -165,6 +165,11 @@ class TicketService:
                 policy=directory.policy_for(team_id, kind),
                 due_at=due_at,
             )
+            if origin.event_details:
+                event = change.event
+                change = replace(
+                    change, event=replace(event, payload=event.payload | origin.event_details)
+                )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
             if topic_chat is not None:
@@ -216,7 +221,9 @@ class TicketService:
                 policy=self.policy_of(ticket),
                 text=command.text,
                 assignee_id=member_id(tx, actor.team_id, assignee) if assignee else None,
-                payload=dict(command.details) | (side.payload if side else {}),
+                payload=dict(command.details)
+                | (side.payload if side else {})
+                | origin.event_details,
                 last_done_at=last_done_at,
             )
             _claim(tx, origin, now)

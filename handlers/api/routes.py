@@ -179,7 +179,9 @@ class Api:
             body.order_id, body.kind, _user(body.assignee, body.assignee_id), body.description
         )
         created = await self._services.tickets.create(
-            command, Origin.api(token.actor(), idempotency), confirmed=body.allow_duplicate
+            command,
+            Origin.api(token.actor(), token.name, idempotency),
+            confirmed=body.allow_duplicate,
         )
         if not isinstance(created, Created):
             raise ApiError(409, "duplicate", "api.duplicate", "order_id", number=created.number)
@@ -202,7 +204,7 @@ class Api:
             _user(body.assignee, body.assignee_id),
             tuple(details),
         )
-        origin = Origin.api(token.actor(platform=action.platform_only))
+        origin = Origin.api(token.actor(platform=action.platform_only), token.name)
         acted = await self._services.tickets.execute(change, origin)
         event = acted.event
         answer = ActedOut(

@@ -148,6 +148,10 @@ async def test_chat_actions_go_through_the_one_write_path(api: ApiWorld) -> None
         EventType.OUTCOME,
     ]
     assert {entry["actor_id"] for entry in shown["timeline"]} == {0}
+    # No person did it: each event names the integration whose token it came with.
+    assert {(e["payload"]["via"], e["payload"]["integration"]) for e in shown["timeline"]} == {
+        ("api", "erp")
+    }
     assert shown["evidence"] == []
 
 
