@@ -176,6 +176,13 @@ def _responses(operation: Operation) -> dict[str, Any]:
         }
     error = {"application/json": {"schema": {"$ref": _REF.format(model="ErrorBody")}}}
     responses: dict[str, Any] = {operation.status: {"description": "done", "content": success}}
+    if operation.response is TicketOut:
+        # What a client (and a stateful test) does next with the ticket it opened.
+        number = {"number": "$response.body#/number"}
+        responses[operation.status]["links"] = {
+            "GetTicket": {"operationId": "getTicket", "parameters": number},
+            "ActOnTicket": {"operationId": "actOnTicket", "parameters": number},
+        }
     for status, description in _ERRORS.items():
         responses[status] = {"description": description, "content": error}
     responses["default"] = {"description": "any other error, same shape", "content": error}

@@ -64,6 +64,31 @@ def test_the_served_document_and_docs_page(served: ServedApi) -> None:
     assert "https://" not in page.text
 
 
+def test_stateful_walks_follow_the_links(served: ServedApi) -> None:
+    """Open a ticket, then read it and act on it, as the document's links say, in sequences."""
+    headers = {"Authorization": f"Bearer {served.tokens[Scope.PLATFORM]}"}
+
+    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
+            return {"base_url": served.url, "headers": headers}
+
+        def validate_response(
+            self, response: Any, case: schemathesis.Case[Any], *_: Any, **__: Any
+        ) -> None:
+            case.validate_response(response, checks=CHECKS[:-1])
+
+    Workflow.run(
+        settings=settings(
+            max_examples=15,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            stateful_step_count=5,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+
+
 @SCHEMA.parametrize()
 @settings(
     max_examples=30,
