@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bot import calendar_cli
+from bot import calendar_cli, token_cli
 from bot.config import (
     CONFIG_ENV,
     ConfigError,
@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     add("migrate", _migrate, "upgrade the database to the newest schema")
     add("check-config", _check_config, "validate the configuration and exit")
     calendar_cli.register_commands(add)
+    token_cli.register_commands(add)
     _register_runtime_commands(add)
     return parser
 

@@ -29,6 +29,7 @@ from bot.config import (
     runnable_problem,
 )
 from bot.domain.durations import format_duration
+from handlers.api.routes import add_api_routes
 from handlers.platform import add_platform_routes
 from handlers.telegram.polling import BACKOFF, Poller, pause
 from handlers.web import WebServer, build_web_app
@@ -170,6 +171,7 @@ async def run_bot(
         secret=secret.get_secret_value() if secret else None,
     )
     add_platform_routes(app, bot.services.platform, bot.clock)
+    add_api_routes(app, bot.services, application.bot_data.catalogs)
     web = WebServer(app, settings.server.host, settings.server.port)
     await web.start()
     polling: asyncio.Task[None] | None = None

@@ -23,6 +23,8 @@ dialogues: Final = cast(Table, models.Dialogue.__table__)
 processed_updates: Final = cast(Table, models.ProcessedUpdate.__table__)
 platform_tickets: Final = cast(Table, models.PlatformTicket.__table__)
 platform_events: Final = cast(Table, models.PlatformEvent.__table__)
+api_tokens: Final = cast(Table, models.ApiToken.__table__)
+api_requests: Final = cast(Table, models.ApiRequest.__table__)
 
 
 def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

@@ -11,6 +11,7 @@ from storage.people import PeopleRepository
 from storage.platform import PlatformRepository
 from storage.search import TicketSearch
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
+from storage.tokens import TokenRepository
 from storage.topics import TopicRepository
 
 
@@ -38,3 +39,4 @@ class Transaction:
         self.topics = TopicRepository(connection)
         self.search = TicketSearch(connection)
         self.platform = PlatformRepository(connection)
+        self.tokens = TokenRepository(connection)

@@ -20,6 +20,7 @@ from bot.domain.commands import (
 )
 from bot.domain.model import Action, Outcome
 from bot.domain.permissions import Actor
+from bot.domain.tokens import IdempotentRequest
 
 
 class Channel(StrEnum):
@@ -45,6 +46,16 @@ class Origin:
     in_group: bool = False
     #: A platform's (name, event id): recorded with the change, so a re-sent event is a no-op.
     platform_event: tuple[str, str] | None = None
+    #: A public API create request's Idempotency-Key: recorded with the ticket it makes.
+    idempotency: IdempotentRequest | None = None
+    #: The name of the API token a change came through: its event says so, since no person
+    #: (user id 0) did it.
+    integration: str | None = None
+
+    @property
+    def event_details(self) -> dict[str, str]:
+        """What the origin adds to the change's event."""
+        return {"via": "api", "integration": self.integration} if self.integration else {}
 
     @classmethod
     def chat(cls, actor: Actor, update_id: int, *, in_group: bool, button: bool = False) -> Origin:
@@ -54,6 +65,12 @@ class Origin:
     @classmethod
     def platform(cls, team_id: int, platform: str, event_id: str) -> Origin:
         return cls(Actor.platform(team_id), Channel.PLATFORM, platform_event=(platform, event_id))
+
+    @classmethod
+    def api(
+        cls, actor: Actor, integration: str, idempotency: IdempotentRequest | None = None
+    ) -> Origin:
+        return cls(actor, Channel.API, idempotency=idempotency, integration=integration)
 
     @classmethod
     def scheduler(cls, team_id: int) -> Origin:

@@ -15,7 +15,7 @@ from bot.domain.people import Person
 from bot.i18n import Markup, Texts, escape
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Keyboard, Message
-from bot.rendering.render import Renderer, mention, name_of, supervisors_line, tag
+from bot.rendering.render import Renderer, mention, name_of, supervisors_line, tag, who_did
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +144,10 @@ def render_notice(
         "tag": tag(ticket.number),
         "kind": renderer.kind_label(ticket.kind, texts),
         "order": Markup(f"<code>{escape(ticket.order_id)}</code>"),
-        "who": name_of(people, event.actor_id, texts),
-        "creator": name_of(people, ticket.creator_id, texts),
+        "who": who_did(details, event.actor_id, people, texts),
+        "creator": who_did(details, ticket.creator_id, people, texts)
+        if event.type == EventType.CREATED.value
+        else name_of(people, ticket.creator_id, texts),
         "assignee": name_of(people, ticket.assignee_id, texts),
         "text": details.get("text") or "",
         "due": texts.moment(due_at, zone),

@@ -55,6 +55,15 @@ def name_of(people: Mapping[int, Person], user_id: int | None, texts: Texts) -> 
     return escape(person.display_name if person else str(user_id))
 
 
+def who_did(
+    payload: Mapping[str, Any], actor_id: int | None, people: Mapping[int, Person], texts: Texts
+) -> Markup:
+    """Who an event was done by: a person, or the integration whose API token it came with."""
+    if payload.get("via") == "api":
+        return texts("person.api", name=str(payload.get("integration") or ""))
+    return name_of(people, actor_id, texts)
+
+
 def mention(people: Mapping[int, Person], user_id: int, texts: Texts) -> Markup:
     """A link that notifies the user even without a username."""
     return Markup(f'<a href="tg://user?id={user_id}">{name_of(people, user_id, texts)}</a>')
@@ -259,8 +268,8 @@ class Renderer:
         payload = event.payload
         params: dict[str, Any] = {
             "at": texts.moment(event.at, zone),
-            "who": name_of(people, event.actor_id, texts)
-            if event.actor_id
+            "who": who_did(payload, event.actor_id, people, texts)
+            if event.actor_id or payload.get("via")
             else texts("person.system"),
             "text": payload.get("text") or "",
         }

@@ -12,6 +12,7 @@ from bot.services.people import PeopleService
 from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
 from bot.services.tickets import Archiver, TicketService
+from bot.services.tokens import TokenService
 from storage.database import Database
 
 
@@ -24,6 +25,7 @@ class Services:
     listing: ListingService
     database: Database
     platform: PlatformService
+    tokens: TokenService
 
 
 def build_services(
@@ -39,4 +41,5 @@ def build_services(
         listing=ListingService(database, clock, directory),
         database=database,
         platform=PlatformService(database, clock, directory, tickets, settings.platforms),
+        tokens=TokenService(database, clock),
     )

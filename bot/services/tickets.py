@@ -13,7 +13,7 @@ from bot.domain.actions import ACTIONS, OUTCOME_ACTIONS
 from bot.domain.changes import ChangeTicket, Origin, TicketRef
 from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.deadlines import EscalationPolicy, action_due
-from bot.domain.errors import Conflict, NotFound, UsageError
+from bot.domain.errors import Conflict, NotFound, Refused, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
 from bot.domain.notices import AlbumAck, Notice, chat_destination
 from bot.domain.notifications import notices_for
@@ -131,6 +131,9 @@ class TicketService:
         topic_chat = profile.team.chat_id if profile.settings.topics == "per_ticket" else None
 
         def body(tx: Transaction) -> Created | DuplicateFound:
+            replayed = _replayed(tx, origin)
+            if replayed is not None:
+                return Created(replayed)
             if platform is not None:
                 known = tx.platform.by_platform_id(platform.platform, platform.platform_ticket_id)
                 existing = tx.tickets.by_id(known.ticket_id or 0) if known else None
@@ -162,12 +165,19 @@ class TicketService:
                 policy=directory.policy_for(team_id, kind),
                 due_at=due_at,
             )
+            if origin.event_details:
+                event = change.event
+                change = replace(
+                    change, event=replace(event, payload=event.payload | origin.event_details)
+                )
             ticket = replace(change.ticket, id=tx.tickets.add(change.ticket))
             tx.events.append(ticket.id or 0, team_id, change.event)
             if topic_chat is not None:
                 tx.topics.want(ticket.id or 0, team_id, topic_chat, now)
             if platform is not None:
                 tx.platform.add(platform, ticket.id or 0, now)
+            if origin.idempotency is not None:
+                tx.tokens.remember(origin.idempotency, ticket.id or 0, now)
             notices = notices_for(
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
@@ -211,7 +221,9 @@ class TicketService:
                 policy=self.policy_of(ticket),
                 text=command.text,
                 assignee_id=member_id(tx, actor.team_id, assignee) if assignee else None,
-                payload=dict(command.details) | (side.payload if side else {}),
+                payload=dict(command.details)
+                | (side.payload if side else {})
+                | origin.event_details,
                 last_done_at=last_done_at,
             )
             _claim(tx, origin, now)
@@ -376,6 +388,19 @@ def _default_assignee(kind: Kind) -> UserRef | None:
     if isinstance(kind.default_assignee, int):
         return UserRef(user_id=kind.default_assignee)
     return UserRef(username=kind.default_assignee.lstrip("@"))
+
+
+def _replayed(tx: Transaction, origin: Origin) -> Ticket | None:
+    """The ticket an API request with the same Idempotency-Key made; Refused when the key
+    came with another body (which ticket was meant cannot be known)."""
+    request = origin.idempotency
+    seen = tx.tokens.request(request.token_id, request.key) if request else None
+    if request is None or seen is None:
+        return None
+    body_hash, ticket_id = seen
+    if body_hash != request.body_hash:
+        raise Refused("refused.idempotency_key_reused")
+    return tx.tickets.by_id(ticket_id)
 
 
 def _claim(tx: Transaction, origin: Origin, now: datetime) -> None:
