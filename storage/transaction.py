@@ -12,6 +12,7 @@ from storage.platform import PlatformRepository
 from storage.search import TicketSearch
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 from storage.topics import TopicRepository
+from storage.webauth import SignInRepository
 
 
 class Transaction:
@@ -38,3 +39,4 @@ class Transaction:
         self.topics = TopicRepository(connection)
         self.search = TicketSearch(connection)
         self.platform = PlatformRepository(connection)
+        self.signins = SignInRepository(connection)

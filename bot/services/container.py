@@ -12,6 +12,7 @@ from bot.services.people import PeopleService
 from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
 from bot.services.tickets import Archiver, TicketService
+from bot.services.workbench import WorkbenchService
 from storage.database import Database
 
 
@@ -24,6 +25,7 @@ class Services:
     listing: ListingService
     database: Database
     platform: PlatformService
+    workbench: WorkbenchService
 
 
 def build_services(
@@ -31,12 +33,17 @@ def build_services(
 ) -> Services:
     directory = Directory(settings)
     tickets = TicketService(database, clock, directory, archiver)
+    people = PeopleService(database, clock, directory)
+    token = settings.telegram.token.get_secret_value()
     return Services(
         directory=directory,
         tickets=tickets,
-        people=PeopleService(database, clock, directory),
+        people=people,
         queries=QueryService(database, clock, directory),
         listing=ListingService(database, clock, directory),
         database=database,
         platform=PlatformService(database, clock, directory, tickets, settings.platforms),
+        workbench=WorkbenchService(
+            database, clock, directory, people, tickets, settings.app, token
+        ),
     )

@@ -1,0 +1,32 @@
+"""One-time sign-in links to the workbench (the digest of each token, used once).
+
+Revision ID: 0013
+Revises: 0006
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_signins",
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("token_digest", name=op.f("pk_web_signins")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("web_signins")
