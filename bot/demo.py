@@ -112,6 +112,9 @@ def demo_settings(
         "kinds": {"collab": {"default_assignee": assignee.username}},
         "platforms": [platform] if platform else [],
     }
+    if server_port:
+        # The workbench is served by the bot's own server; the panel opens it in a side pane.
+        document["app"] = {"public_url": f"http://127.0.0.1:{server_port}"}
     return Settings.model_validate(document)
 
 

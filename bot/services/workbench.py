@@ -156,12 +156,16 @@ class WorkbenchService:
 
     # --- what the viewer may do ----------------------------------------------------------
 
-    def offered(self, ticket: Ticket, actor: Actor) -> list[Action]:
+    def offered(self, ticket: Ticket, actor: Actor, *, platform: bool = False) -> list[Action]:
         """The actions the page shows for `ticket`: those `actor` could take now."""
         kind = self._directory.kind_or_default(ticket.kind)
+        held = ticket.held_since is not None
         offered = []
         for action in WEB_ACTIONS:
-            if action in OUTCOMES and not _fits(kind.needs_outcome, OUTCOMES[action]):
+            if action in OUTCOMES and (platform or not _fits(kind.needs_outcome, OUTCOMES[action])):
+                # A platform's ticket is answered with the platform's options (in the chat).
+                continue
+            if (action is Action.HOLD and held) or (action is Action.RESUME and not held):
                 continue
             if ticket.may(actor, action):
                 offered.append(action)

@@ -10,12 +10,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final, Protocol
 
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.domain.actions import ACTIONS
 from bot.domain.changes import Channel, Origin, TicketRef
 from bot.domain.errors import Conflict, DomainError, NotFound, Refused, UsageError
 from bot.domain.listing import Bucket, SortOrder, TicketFilter
@@ -189,6 +190,10 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
                     }
                     for m in memberships
                 ],
+                "kinds": [
+                    {"name": kind.name, "label": kind.label(call.texts.language)}
+                    for kind in services.directory.kinds.values()
+                ],
                 "now": bench.clock.now().isoformat(),
             }
         )
@@ -247,7 +252,10 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             }
             for item in details.evidence
         ]
-        body["actions"] = [a.value for a in workbench.offered(details.ticket, actor)]
+        platform = bool(await services.platform.options(details.ticket))
+        offered = workbench.offered(details.ticket, actor, platform=platform)
+        body["actions"] = [a.value for a in offered]
+        body["needs_text"] = [a.value for a in offered if ACTIONS[a].needs_text]
         body["may_add_evidence"] = details.ticket.may(actor, Action.ADD_EVIDENCE)
         return web.json_response(body)
 
@@ -357,7 +365,39 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
         attached = await services.tickets.attach_evidence(file, TicketRef(number), _origin(call))
         return web.json_response({"count": attached.count, "duplicate": attached.duplicate})
 
+    async def stats(request: web.Request, call: Call) -> web.StreamResponse:
+        days = _int(request.query.get("days"), "days") or 30
+        found, people = await services.queries.stats(
+            call.member.actor, timedelta(days=max(1, min(days, 366)))
+        )
+        kinds = services.directory.kinds
+        return web.json_response(
+            {
+                "total": found.total,
+                "resolved": found.resolved,
+                "resolved_in_time": found.resolved_in_time,
+                "by_kind": [
+                    {"label": kinds[k].label(call.texts.language) if k in kinds else k, "count": n}
+                    for k, n in sorted(found.by_kind.items(), key=lambda item: -item[1])
+                ],
+                "by_status": [
+                    {"label": plain(call.texts(f"status.{k}")), "count": n}
+                    for k, n in found.by_status.items()
+                ],
+                "by_assignee": [
+                    {
+                        "label": people[a].display_name
+                        if a is not None and a in people
+                        else plain(call.texts("wb.filter.unassigned")),
+                        "count": n,
+                    }
+                    for a, n in sorted(found.by_assignee.items(), key=lambda item: -item[1])
+                ],
+            }
+        )
+
     base = f"{API}/teams/{{team}}"
+    app.router.add_get(f"{base}/stats", route(stats))
     app.router.add_get(f"{API}/me", route(me, team=False))
     app.router.add_get(f"{base}/counts", route(counts))
     app.router.add_get(f"{base}/tickets", route(tickets))
