@@ -350,7 +350,7 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
         part = await reader.next()
         if part is None or not hasattr(part, "read") or getattr(part, "name", None) != "file":
             return _error(422, "invalid", "file: expected one file field")
-        data = await part.read()
+        data = bytes(await part.read())
         if len(data) > MAX_UPLOAD:
             return _error(413, "too_large", "file too large")
         name = getattr(part, "filename", None) or "evidence"

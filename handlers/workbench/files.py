@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 
 from bot.domain.model import EvidenceType
 from bot.services.tickets import EvidenceFile
@@ -35,11 +35,11 @@ class TelegramFiles:
         )
         try:
             if is_image:
-                sent: Message = await self.bot.send_photo(chat_id, data, caption=caption)
+                upload = InputFile(data, filename=file_name)
+                sent: Message = await self.bot.send_photo(chat_id, upload, caption=caption)
             else:
-                sent = await self.bot.send_document(
-                    chat_id, data, filename=file_name, caption=caption
-                )
+                upload = InputFile(data, filename=file_name)
+                sent = await self.bot.send_document(chat_id, upload, caption=caption)
         except TelegramError as error:
             raise UploadRefused(error.message) from None
         if sent.photo:

@@ -7,6 +7,8 @@ import { el, formatLeft, formatTime, t } from "./ui.js";
 const POLL_MS = 5000;
 const WITH_ASSIGNEE = new Set(["transfer"]);
 const CONFIRM = new Set(["cancel"]);
+//  What the last upload said, kept across the page's re-renders (a re-render waits while one runs).
+const upload = { number: null, text: "", busy: false };
 
 function field(key, value, testid) {
   return el("div", { class: "field" }, el("span", { class: "label" }, t(key)), el("span", { "data-testid": testid }, value));
@@ -79,18 +81,22 @@ function actionForm(ticket, action, refresh) {
 function uploader(ticket, refresh) {
   const state = app();
   const input = el("input", { type: "file", accept: "image/*,video/*,application/pdf,*/*", "data-testid": "upload" });
-  const progress = el("span", { class: "hint", "data-testid": "upload-progress" });
+  const progress = el("span", { class: "hint", "data-testid": "upload-progress" }, upload.number === ticket.number ? upload.text : "");
+  const say = (text) => { upload.number = ticket.number; upload.text = text; progress.textContent = text; };
   input.addEventListener("change", async () => {
     const file = input.files && input.files[0];
     if (!file) return;
+    upload.busy = true;
     try {
       const data = await state.api.upload(teamPath(`/tickets/${ticket.number}/evidence`), file, (percent) => {
-        progress.textContent = t("wb.evidence.uploading", { percent });
+        say(t("wb.evidence.uploading", { percent }));
       });
-      progress.textContent = t("wb.evidence.uploaded", { count: data.count });
+      say(t("wb.evidence.uploaded", { count: data.count }));
     } catch (error) {
-      progress.textContent = "";
+      say("");
       showError(error);
+    } finally {
+      upload.busy = false;
     }
     input.value = "";
     await refresh();
@@ -104,6 +110,7 @@ export async function showTicket(number) {
   let shownStamp = null;
   let evidenceIds = "";
   const render = async () => {
+    if (upload.busy) return;
     const ticket = await state.api.get(teamPath(`/tickets/${number}`));
     if (main.querySelector("form.act") && ticket.stamp === shownStamp) return; // someone is typing
     const zone = state.team.timezone;
