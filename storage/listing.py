@@ -198,3 +198,11 @@ class ListingRepository:
         ]
         row = self._connection.execute(select(*counts)).one()
         return {bucket: int(value) for bucket, value in zip(Bucket, row, strict=True)}
+
+    def activity(self, team_id: int, since: datetime) -> list[tuple[datetime, datetime | None]]:
+        """(created_at, resolved_at) of the team's tickets created or resolved since then."""
+        query = select(tickets.c.created_at, tickets.c.resolved_at).where(
+            tickets.c.team_id == team_id,
+            or_(tickets.c.created_at >= since, tickets.c.resolved_at >= since),
+        )
+        return [(row[0], row[1]) for row in self._connection.execute(query)]

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Final
 
 from bot.clock import Clock
 from bot.config import AppSettings
+from bot.domain.activity import Activity, activity
 from bot.domain.changes import ChangeTicket, Channel, Origin, TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.errors import DomainError
-from bot.domain.model import Action, Outcome
+from bot.domain.model import Action, Outcome, TeamAction
 from bot.domain.people import Person, Team
-from bot.domain.permissions import Actor
+from bot.domain.permissions import Actor, require_team
 from bot.domain.ticket import Ticket
 from bot.domain.webapp import (
     SESSION_LIFETIME,
@@ -153,6 +155,15 @@ class WorkbenchService:
 
     async def person(self, user_id: int) -> Person | None:
         return await self._db.read(lambda tx: tx.people.person(user_id))
+
+    async def activity(self, actor: Actor, days: int) -> Activity:
+        """Opened and resolved per day of the team's timezone, and the median time to outcome."""
+        require_team(actor, TeamAction.STATS)
+        zone = self._directory.team(actor.team_id).settings.zone
+        today = self._clock.now().astimezone(zone).date()
+        since = datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=zone)
+        rows = await self._db.read(lambda tx: tx.listing.activity(actor.team_id, since))
+        return activity(rows, zone, today, days)
 
     # --- what the viewer may do ----------------------------------------------------------
 

@@ -8,7 +8,8 @@ import html
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final, Protocol
@@ -21,12 +22,15 @@ from bot.domain.changes import Channel, Origin, TicketRef
 from bot.domain.errors import Conflict, DomainError, NotFound, Refused, UsageError
 from bot.domain.listing import Bucket, SortOrder, TicketFilter
 from bot.domain.model import Action, Language, Status, TeamAction
-from bot.domain.permissions import may_team
+from bot.domain.permissions import may_team, require_team
+from bot.export import Cell, write_export
 from bot.i18n import Catalogs, Texts
 from bot.rendering.render import Renderer
 from bot.services.container import Services
 from bot.services.tickets import EvidenceFile
 from bot.services.workbench import WorkbenchTeam
+from handlers.telegram.exports import _COLUMNS as EXPORT_COLUMNS
+from handlers.telegram.exports import _row as export_row
 from handlers.workbench.auth import Caller, add_sign_in_route, caller_of
 from handlers.workbench.files import UploadRefused
 from handlers.workbench.shapes import person_json, ticket_json
@@ -37,6 +41,7 @@ API: Final = "/api/app"
 #: A file uploaded from the page is at most this big (Telegram's bot upload limit is 50 MB).
 MAX_UPLOAD: Final = 20 * 1024 * 1024
 _TAGS: Final = re.compile(r"<[^>]+>")
+XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Files(Protocol):
@@ -371,8 +376,15 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             call.member.actor, timedelta(days=max(1, min(days, 366)))
         )
         kinds = services.directory.kinds
+        days_of = await workbench.activity(call.member.actor, max(1, min(days, 92)))
+        median = days_of.median_to_outcome
         return web.json_response(
             {
+                "days": [
+                    {"day": d.day.isoformat(), "opened": d.opened, "resolved": d.resolved}
+                    for d in days_of.days
+                ],
+                "median_to_outcome": call.texts.span(median) if median else None,
                 "total": found.total,
                 "resolved": found.resolved,
                 "resolved_in_time": found.resolved_in_time,
@@ -396,7 +408,42 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             }
         )
 
+    async def export(request: web.Request, call: Call) -> web.StreamResponse:
+        """The current filter's tickets as CSV or XLSX, written as pages of the listing come."""
+        actor = call.member.actor
+        require_team(actor, TeamAction.EXPORT)
+        fmt = request.query.get("format", "csv")
+        if fmt not in ("csv", "xlsx"):
+            return _error(422, "invalid", "format: csv or xlsx")
+        wanted = ticket_filter(request.query, call)
+        zone = call.member.team.zone
+        texts = call.texts
+
+        async def rows() -> AsyncIterator[Sequence[Cell]]:
+            cursor = None
+            while True:
+                page = await services.listing.search(actor, wanted, cursor=cursor, limit=200)
+                for found in page.tickets:
+                    yield export_row(found, page.people, texts, bench.renderer, zone)
+                if page.next_cursor is None:
+                    return
+                cursor = page.next_cursor
+
+        header = [plain(texts(f"export.{column}")) for column in EXPORT_COLUMNS]
+        stamp = bench.clock.now().astimezone(zone).strftime("%Y%m%d-%H%M")
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+            await write_export(fmt, rows(), header, out)  # type: ignore[arg-type]
+            out.seek(0)
+            body = out.read()
+        kind = "text/csv" if fmt == "csv" else XLSX_TYPE
+        return web.Response(
+            body=body,
+            content_type=kind,
+            headers={"Content-Disposition": f'attachment; filename="tickets-{stamp}.{fmt}"'},
+        )
+
     base = f"{API}/teams/{{team}}"
+    app.router.add_get(f"{base}/export", route(export))
     app.router.add_get(f"{base}/stats", route(stats))
     app.router.add_get(f"{API}/me", route(me, team=False))
     app.router.add_get(f"{base}/counts", route(counts))

@@ -306,3 +306,44 @@ async def test_another_teams_ticket_is_not_found(db: Database, clock: FakeClock)
             assert status == 404
         status, _ = await page.get(ASSIGNEE, f"{page.team_path()}/tickets/99")
         assert status == 404
+
+
+async def test_statistics_and_the_export_of_the_current_filter(
+    db: Database, clock: FakeClock
+) -> None:
+    world = await _world(db, clock)
+    one = await world.create("TB1", description="first")
+    await world.create("TB2", description="second")
+    clock.advance(timedelta(hours=2))
+    await act(world.services, world.actor(ASSIGNEE), Action.AGREE, number=one.number)
+    async with workbench_page(world) as page:
+        status, _ = await page.get(AGENT, f"{page.team_path()}/stats")
+        assert status == 403
+        status, stats = await page.get(SUPERVISOR, f"{page.team_path()}/stats", days="7")
+        assert status == 200
+        assert len(stats["days"]) == 7
+        assert sum(day["opened"] for day in stats["days"]) == 2
+        assert sum(day["resolved"] for day in stats["days"]) == 1
+        assert stats["median_to_outcome"] == "2 hours"
+        assert stats["resolved"] == 1
+
+        response = await page.client.get(
+            f"{page.team_path()}/export",
+            params={"format": "csv", "q": "second"},
+            headers=page.headers(SUPERVISOR),
+        )
+        assert response.status == 200
+        text = (await response.read()).decode("utf-8-sig")
+        assert "TB2" in text
+        assert "TB1" not in text
+        xlsx = await page.client.get(
+            f"{page.team_path()}/export",
+            params={"format": "xlsx"},
+            headers=page.headers(SUPERVISOR),
+        )
+        assert xlsx.status == 200
+        assert (await xlsx.read())[:2] == b"PK"
+        refused = await page.client.get(
+            f"{page.team_path()}/export", params={"format": "csv"}, headers=page.headers(AGENT)
+        )
+        assert refused.status == 403

@@ -186,6 +186,7 @@ async function listView(view) {
   const parts = [];
   if (buckets.length) parts.push(chips);
   if (view === "search") parts.push(filterForm(current));
+  if (view === "search" && state.team.supervisor) parts.push(exportBar(current));
   const selectable = view !== "mine" && state.team.supervisor;
   if (selectable) parts.push(bulkBar());
   parts.push(total, list, more);
@@ -226,6 +227,36 @@ async function listView(view) {
   };
   await Promise.all([refreshCounts(), load()]);
   schedule(async () => { await refreshCounts(); await load(null, Math.max(50, state.loaded)); });
+}
+
+function exportBar(current) {
+  const status = el("span", { class: "hint", "data-testid": "export-progress" });
+  const download = async (format) => {
+    const q = new URLSearchParams({ format, view: "team" });
+    for (const key of [...FILTER_KEYS, "bucket"]) if (current.get(key)) q.set(key, current.get(key));
+    const response = await fetch(`${teamPath("/export")}?${q}`, { headers: state.api.headers(), credentials: "same-origin" });
+    if (!response.ok) throw new ApiError(response.status, "http", response.statusText);
+    // Read it piece by piece, so the page can say how much has arrived.
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      status.textContent = t("wb.export.progress", { size: `${Math.ceil(size / 1024)} KB` });
+    }
+    const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+    const link = el("a", { href: URL.createObjectURL(new Blob(chunks)), download: name ? name[1] : `tickets.${format}` });
+    link.click();
+  };
+  const button = (format) => {
+    const node = el("button", { "data-testid": `export-${format}` }, t(`wb.export.${format}`));
+    node.addEventListener("click", () => download(format).catch(showError));
+    return node;
+  };
+  return el("div", { class: "exports" }, button("csv"), button("xlsx"), status);
 }
 
 function bulkBar() {

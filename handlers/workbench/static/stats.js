@@ -27,6 +27,31 @@ function bars(title, rows, testid) {
   return el("section", { class: "stat", "data-testid": testid }, el("h3", {}, title), chart);
 }
 
+function perDay(title, days) {
+  const width = 340;
+  const height = 140;
+  const max = Math.max(1, ...days.map((d) => Math.max(d.opened, d.resolved)));
+  const step = width / days.length;
+  const bar = Math.max(1, step / 2 - 1);
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height + 16}`, class: "chart", role: "img", "aria-label": title });
+  days.forEach((day, index) => {
+    const x = index * step;
+    const opened = (height * day.opened) / max;
+    const resolved = (height * day.resolved) / max;
+    chart.append(
+      svg("rect", { x, y: height - opened, width: bar, height: opened, class: "chart-bar" }),
+      svg("rect", { x: x + bar, y: height - resolved, width: bar, height: resolved, class: "chart-bar2" }),
+    );
+  });
+  for (const index of [0, days.length - 1]) {
+    const label = svg("text", { x: index * step, y: height + 13, class: "chart-label" });
+    label.textContent = days[index].day.slice(5);
+    chart.append(label);
+  }
+  const legend = el("p", { class: "hint" }, el("span", { class: "key k1" }), ` ${t("wb.stats.opened")}  `, el("span", { class: "key k2" }), ` ${t("wb.stats.resolved")}`);
+  return el("section", { class: "stat", "data-testid": "stat-per-day" }, el("h3", {}, title), chart, legend);
+}
+
 export async function showStats() {
   const state = app();
   const data = await state.api.get(teamPath("/stats"), { days: "30" });
@@ -34,8 +59,12 @@ export async function showStats() {
   const onTime = el("section", { class: "stat", "data-testid": "stat-on-time" },
     el("h3", {}, t("wb.stats.on_time")), el("p", { class: "big" }, `${share}%`),
     el("p", { class: "hint" }, `${data.resolved_in_time} / ${data.resolved}`));
+  const median = el("section", { class: "stat", "data-testid": "stat-median" },
+    el("h3", {}, t("wb.stats.median")), el("p", { class: "big" }, data.median_to_outcome || "—"));
   document.getElementById("main").replaceChildren(
     onTime,
+    median,
+    perDay(t("wb.stats.per_day"), data.days),
     bars(t("wb.stats.by_kind"), data.by_kind, "stat-by-kind"),
     bars(t("wb.stats.by_assignee"), data.by_assignee, "stat-by-assignee"),
   );
