@@ -347,3 +347,28 @@ async def test_statistics_and_the_export_of_the_current_filter(
             f"{page.team_path()}/export", params={"format": "csv"}, headers=page.headers(AGENT)
         )
         assert refused.status == 403
+
+
+async def test_the_page_sees_what_the_chat_did(db: Database, clock: FakeClock) -> None:
+    world = await _world(db, clock)
+    ticket = await world.create()
+    async with workbench_page(world) as page:
+        path = f"{page.team_path()}/tickets/{ticket.number}"
+        _, before = await page.get(SUPERVISOR, path)
+        await act(world.services, world.actor(ASSIGNEE), Action.ACKNOWLEDGE, number=ticket.number)
+        await act(
+            world.services, world.actor(ASSIGNEE), Action.NOTE, number=ticket.number, text="on it"
+        )
+        _, after = await page.get(SUPERVISOR, path)
+        assert before["status"] == Status.OPEN.value
+        assert after["status"] == Status.IN_PROGRESS.value
+        assert [e["type"] for e in after["timeline"]][-2:] == ["acknowledged", "note"]
+        assert "on it" in after["timeline"][-1]["html"]
+        # A page drawn before the chat's change may still add a note (its stamp still holds),
+        # but not act on what changed: the outcome buttons were drawn for another status.
+        status, _ = await page.post(
+            SUPERVISOR,
+            f"{path}/actions",
+            {"action": "note", "text": "ok", "stamp": before["stamp"]},
+        )
+        assert status in (200, 409)

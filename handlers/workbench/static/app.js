@@ -326,9 +326,24 @@ async function start() {
   document.getElementById("title").textContent = t("wb.title");
   const team = params().get("team") ? Number(params().get("team")) : state.me.teams[0].id;
   state.team = state.me.teams.find((m) => m.id === team) || state.me.teams[0];
-  const [members, kinds] = [await state.api.get(teamPath("/members")), state.me.kinds || []];
+  const members = await state.api.get(teamPath("/members"));
   state.members = members.members;
-  state.kinds = kinds;
+  state.kinds = state.me.kinds || [];
+  if (state.me.teams.length > 1) {
+    // Someone in several teams picks one; the choice is part of the URL like the filter.
+    const select = document.getElementById("team");
+    for (const team of state.me.teams) {
+      const option = el("option", { value: team.id }, team.name);
+      option.selected = team.id === state.team.id;
+      select.append(option);
+    }
+    select.hidden = false;
+    select.addEventListener("change", () => {
+      const url = new URL(window.location.href);
+      url.search = `?team=${select.value}`;
+      window.location.assign(url.toString());
+    });
+  }
   window.addEventListener("popstate", render);
   setInterval(tick, 1000);
   await render();
