@@ -200,6 +200,8 @@ async def run_demo(
                 f"  Deadlines are minutes long: a reminder after 2 min, an escalation after 4.\n"
                 f"  A marketplace sends a collaborative work order every 3 min (or press its"
                 f" button in the panel): answer it as Zhou Hao; it rules 2 min later.\n"
+                f"  The workbench (工作台): the 🗂 button beside the menu of a private chat opens"
+                f" it in a side pane, as that persona.\n"
                 f"  {'Seeded ' + str(seeded) + ' tickets. ' if seeded else ''}"
                 f"Data in {data_dir}/ (use --reset to start over). Ctrl-C stops.\n",
                 flush=True,
