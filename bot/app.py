@@ -16,7 +16,9 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    MenuButtonWebApp,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
@@ -114,6 +116,7 @@ class TicketBot:
                         error.message,
                     )
         await self._set_commands()
+        await self._set_menu_button()
         if workers:
             self._stop.clear()
             self._tasks = [
@@ -132,6 +135,16 @@ class TicketBot:
                 await bot.set_my_commands(
                     commands, scope=scope, language_code=language.value if language else None
                 )
+
+    async def _set_menu_button(self) -> None:
+        """With [app] public_url, every private chat's menu button opens the workbench."""
+        public_url = self.settings.app.public_url
+        if not public_url:
+            return
+        teams = self.settings.teams
+        texts = self.application.bot_data.catalogs[teams[0].language if teams else Language.EN]
+        button = MenuButtonWebApp(str(texts("wb.button.open")), WebAppInfo(f"{public_url}/app/"))
+        await self.application.bot.set_chat_menu_button(menu_button=button)
 
     async def process(self, data: dict[str, Any]) -> None:
         """Handle one update's JSON (the webhook route and tests call this); UndecodableUpdate
@@ -228,8 +241,11 @@ def build_bot(
     services = build_services(settings, database, clock, archiver=archiver)
     catalogs = Catalogs()
     directory = services.directory
+    public_url = settings.app.public_url
     renderer = Renderer(
-        directory.kinds, lambda team_id, kind: directory.policy_for(team_id, kind).calendar
+        directory.kinds,
+        lambda team_id, kind: directory.policy_for(team_id, kind).calendar,
+        workbench_url=f"{public_url}/app/" if public_url else None,
     )
 
     builder = (

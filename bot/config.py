@@ -313,6 +313,22 @@ class PlatformSettings(_Section):
     teams: dict[str, int] = Field(default_factory=dict)
 
 
+class AppSettings(_Section):
+    """The workbench (Telegram Mini App) the bot serves at /app/ on [server]."""
+
+    #: Where people reach [server] over HTTPS (https://example.com); unset: no workbench links.
+    public_url: str | None = None
+    #: initData older than this is refused (Telegram signs it when the app opens).
+    init_data_max_age: Duration = timedelta(hours=24)
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise PydanticCustomError("public_url", "public_url: expected an http(s):// URL")
+        return url.rstrip("/") if url else None
+
+
 class Settings(_Section):
     """The whole configuration, validated."""
 
@@ -328,6 +344,7 @@ class Settings(_Section):
     evidence: EvidenceSettings = EvidenceSettings()
     integrations: IntegrationSettings = IntegrationSettings()
     platforms: tuple[PlatformSettings, ...] = ()
+    app: AppSettings = AppSettings()
 
     @model_validator(mode="after")
     def _platform_teams_exist(self) -> Settings:

@@ -112,6 +112,9 @@ def demo_settings(
         "kinds": {"collab": {"default_assignee": assignee.username}},
         "platforms": [platform] if platform else [],
     }
+    if server_port:
+        # The workbench is served by the bot's own server; the panel opens it in a side pane.
+        document["app"] = {"public_url": f"http://127.0.0.1:{server_port}"}
     return Settings.model_validate(document)
 
 
@@ -197,6 +200,8 @@ async def run_demo(
                 f"  Deadlines are minutes long: a reminder after 2 min, an escalation after 4.\n"
                 f"  A marketplace sends a collaborative work order every 3 min (or press its"
                 f" button in the panel): answer it as Zhou Hao; it rules 2 min later.\n"
+                f"  The workbench (工作台): the 🗂 button beside the menu of a private chat opens"
+                f" it in a side pane, as that persona.\n"
                 f"  {'Seeded ' + str(seeded) + ' tickets. ' if seeded else ''}"
                 f"Data in {data_dir}/ (use --reset to start over). Ctrl-C stops.\n",
                 flush=True,

@@ -33,6 +33,9 @@ from handlers.api.routes import add_api_routes
 from handlers.platform import add_platform_routes
 from handlers.telegram.polling import BACKOFF, Poller, pause
 from handlers.web import WebServer, build_web_app
+from handlers.workbench.api import Workbench
+from handlers.workbench.files import TelegramFiles
+from handlers.workbench.mount import mount_workbench
 from storage.database import open_database
 
 log = logging.getLogger(__name__)
@@ -172,6 +175,9 @@ async def run_bot(
     )
     add_platform_routes(app, bot.services.platform, bot.clock)
     add_api_routes(app, bot.services, application.bot_data.catalogs)
+    data = application.bot_data
+    files = TelegramFiles(application.bot)
+    mount_workbench(app, Workbench(bot.services, data.catalogs, data.renderer, bot.clock, files))
     web = WebServer(app, settings.server.host, settings.server.port)
     await web.start()
     polling: asyncio.Task[None] | None = None

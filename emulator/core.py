@@ -311,6 +311,10 @@ class EmulatorCore:
         self._flood.enabled = enabled
         self._flood.reset()
 
+    def menu_button(self, chat_id: int) -> dict[str, Any]:
+        """The menu button of a persona's private chat (setChatMenuButton), as the bot set it."""
+        return self._chat_methods.menu_button(chat_id)
+
     def persona(self, user_id: int) -> dict[str, Any]:
         """One persona as `personas()` lists it; PersonaError for an unknown id."""
         return self._world.persona_view(user_id)

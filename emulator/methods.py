@@ -157,6 +157,10 @@ class ChatMethods:
         chat_id: int | None = None
         if request.has("chat_id"):
             chat_id = self._world.resolve_chat(request.chat_id()).id
+        return self.menu_button(chat_id)
+
+    def menu_button(self, chat_id: int | None) -> dict[str, Any]:
+        """The menu button a private chat shows: its own, else the default the bot set."""
         button = self._menu_buttons.get(chat_id) or self._menu_buttons.get(None)
         if button is None or button.get("type") == "default":
             return {"type": "commands"}

@@ -72,6 +72,7 @@ from emulator.media import MediaKind
 from emulator.panel_forum import add_forum_routes
 from emulator.params import UploadedFile
 from emulator.personas import MediaItem
+from emulator.webapps import add_webapp_routes
 
 logger = logging.getLogger(__name__)
 
@@ -464,6 +465,7 @@ def build_app(
     app.router.add_get("/panel/api/files/{file_id}", _panel_file)
     app.router.add_get("/panel/api/events", _events)
     add_forum_routes(app, lambda: app[PANEL_KEY].core)
+    add_webapp_routes(app, lambda: app[PANEL_KEY].core)
     app.on_shutdown.append(_on_shutdown)
     return app
 

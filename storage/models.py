@@ -104,6 +104,28 @@ class Ticket(Base):
         Index("ix_tickets_team_id_status_due_at", "team_id", "status", "due_at"),
         # Recently updated lists and "resolved today".
         Index("ix_tickets_team_id_updated_at", "team_id", "updated_at"),
+        # The workbench: a team's whole list in deadline order (no sort of every ticket).
+        Index("ix_tickets_team_id_due_at_id", "team_id", "due_at", "id"),
+        # My to-do and the assignee filter, in deadline order.
+        Index(
+            "ix_tickets_assignee_list",
+            "team_id",
+            "assignee_id",
+            "status",
+            "due_at",
+            "kind",
+            "created_at",
+        ),
+        # The buckets' counts read this index alone (every column they test is in it).
+        Index(
+            "ix_tickets_buckets",
+            "team_id",
+            "status",
+            "due_at",
+            "held_since",
+            "assignee_id",
+            "cancel_requested_by",
+        ),
         # The sweep: due rows by one range scan; finished tickets (NULL) are not in the index.
         Index(
             "ix_tickets_next_action_at",
@@ -338,3 +360,15 @@ class ApiRequest(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebSignIn(Base):
+    """A one-time sign-in link to the workbench: only its token's digest is kept."""
+
+    __tablename__ = "web_signins"
+
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(TelegramId)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

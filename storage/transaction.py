@@ -13,6 +13,7 @@ from storage.search import TicketSearch
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 from storage.tokens import TokenRepository
 from storage.topics import TopicRepository
+from storage.webauth import SignInRepository
 
 
 class Transaction:
@@ -40,3 +41,4 @@ class Transaction:
         self.search = TicketSearch(connection)
         self.platform = PlatformRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.signins = SignInRepository(connection)

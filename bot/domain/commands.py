@@ -231,6 +231,11 @@ class Start:
     payload: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class OpenApp:
+    """/app: the workbench (a sign-in link in private chat, a button in the group)."""
+
+
 Command = (
     CreateTicket
     | StartGuidedTicket
@@ -255,6 +260,7 @@ Command = (
     | SetLanguage
     | Help
     | Start
+    | OpenApp
 )
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -674,6 +680,7 @@ GRAMMAR: Final[tuple[CommandSpec, ...]] = (
     _spec("lang", _lang, SetLanguage),
     _spec("help", _no_arguments(Help()), Help),
     _spec("start", _start, Start, in_groups=False),
+    _spec("app", _no_arguments(OpenApp()), OpenApp),
 )
 COMMANDS: Final[Mapping[str, CommandSpec]] = {spec.name: spec for spec in GRAMMAR}
 COMMAND_NAMES: Final = tuple(COMMANDS)

@@ -10,6 +10,8 @@ class Button:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    #: A Mini App's URL (private chats only: Telegram refuses web_app buttons in groups).
+    web_app: str | None = None
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

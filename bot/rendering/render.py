@@ -76,8 +76,12 @@ class Renderer:
         self,
         kinds: Mapping[str, Kind],
         calendar_of: Callable[[int, Kind], WorkCalendar | None] = lambda team, kind: None,
+        *,
+        workbench_url: str | None = None,
     ) -> None:
         self._kinds = kinds
+        #: The workbench page ([app] public_url + /app/): cards in private chat open it.
+        self._workbench_url = workbench_url
         #: The working-time calendar a ticket's deadline counts in (None: the wall clock).
         self._calendar_of = calendar_of
 
@@ -166,7 +170,12 @@ class Renderer:
                 texts("card.no_longer_yours", assignee=name_of(people, ticket.assignee_id, texts))
             )
             return Message("\n".join(lines))
-        return Message("\n".join(lines), self.card_buttons(ticket, viewer_id, texts, options))
+        buttons = self.card_buttons(ticket, viewer_id, texts, options)
+        if self._workbench_url:
+            # A web_app button: cards go to private chats only, where Telegram allows one.
+            page = f"{self._workbench_url}?team={ticket.team_id}&ticket={ticket.number}"
+            buttons = (*buttons, (Button(texts("wb.button.open"), web_app=page),))
+        return Message("\n".join(lines), buttons)
 
     @staticmethod
     def _option_line(option: ReplyOption, texts: Texts) -> Markup:

@@ -13,6 +13,7 @@ from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
 from bot.services.tickets import Archiver, TicketService
 from bot.services.tokens import TokenService
+from bot.services.workbench import WorkbenchService
 from storage.database import Database
 
 
@@ -26,6 +27,7 @@ class Services:
     database: Database
     platform: PlatformService
     tokens: TokenService
+    workbench: WorkbenchService
 
 
 def build_services(
@@ -33,13 +35,18 @@ def build_services(
 ) -> Services:
     directory = Directory(settings)
     tickets = TicketService(database, clock, directory, archiver)
+    people = PeopleService(database, clock, directory)
+    token = settings.telegram.token.get_secret_value()
     return Services(
         directory=directory,
         tickets=tickets,
-        people=PeopleService(database, clock, directory),
+        people=people,
         queries=QueryService(database, clock, directory),
         listing=ListingService(database, clock, directory),
         database=database,
         platform=PlatformService(database, clock, directory, tickets, settings.platforms),
         tokens=TokenService(database, clock),
+        workbench=WorkbenchService(
+            database, clock, directory, people, tickets, settings.app, token
+        ),
     )

@@ -57,13 +57,14 @@ class ListingService:
         return await self._db.read(body)
 
     async def bucket_counts(
-        self, actor: Actor, *, now: datetime | None = None
+        self, actor: Actor, *, now: datetime | None = None, mine: bool = False
     ) -> dict[Bucket, int]:
         """How many tickets stand in each bucket: the team's for those who may list the team's
-        pending work (supervisors), otherwise the actor's own assigned tickets."""
+        pending work (supervisors), otherwise (or with `mine`) the actor's own assigned tickets."""
         require_team(actor, TeamAction.VIEW)
         window = self._window(actor.team_id, now)
-        assignee = None if may_team(actor, TeamAction.LIST_PENDING) else (actor.user_id or 0)
+        team_wide = may_team(actor, TeamAction.LIST_PENDING) and not mine
+        assignee = None if team_wide else (actor.user_id or 0)
         return await self._db.read(
             lambda tx: tx.listing.bucket_counts(actor.team_id, window, assignee_id=assignee)
         )

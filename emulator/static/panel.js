@@ -104,6 +104,8 @@
     visibleMessages: (messages) => messages,
     sendExtras: () => ({}),
     afterRender: () => {},
+    // webapp.js: opens a web_app button's Mini App in the side pane.
+    openWebApp: null,
   };
 
   const AVATAR_COLORS = ["#e17076", "#7bc862", "#e5ca77", "#65aadd", "#a695e7", "#ee7aae", "#6ec9cb"];
@@ -590,7 +592,7 @@
             "button",
             {
               type: "button",
-              class: `kb-button${button.url ? " url" : ""}`,
+              class: `kb-button${button.url ? " url" : ""}${button.web_app ? " web-app" : ""}`,
               "data-testid": "inline-button",
               "data-callback-data": button.callback_data,
               "data-url": button.url,
@@ -836,6 +838,10 @@
   }
 
   async function pressInline(buttonNode, message, button) {
+    if (button.web_app && hooks.openWebApp) {
+      hooks.openWebApp(button.web_app.url, chatById(state.chatId));
+      return;
+    }
     if (button.callback_data !== undefined) {
       buttonNode.disabled = true;
       try {

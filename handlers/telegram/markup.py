@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
-from bot.rendering.messages import Message
+from bot.rendering.messages import Button, Message
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.web_app:
+        return InlineKeyboardButton(button.text, web_app=WebAppInfo(button.web_app))
+    if button.url:
+        return InlineKeyboardButton(button.text, url=button.url)
+    return InlineKeyboardButton(button.text, callback_data=button.callback_data)
 
 
 def inline_markup(message: Message) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(button.text, url=button.url)
-                if button.url
-                else InlineKeyboardButton(button.text, callback_data=button.callback_data)
-                for button in row
-            ]
-            for row in message.buttons
-        ]
-    )
+    return InlineKeyboardMarkup([[_button(button) for button in row] for row in message.buttons])
 
 
 def reply_markup(message: Message) -> InlineKeyboardMarkup | ForceReply | None:

@@ -32,6 +32,7 @@ from bot.domain.commands import (
     ListCreated,
     ListMine,
     ListPending,
+    OpenApp,
     RecordOutcome,
     Remind,
     Reopen,
@@ -44,7 +45,7 @@ from bot.domain.commands import (
     Transfer,
     Verdict,
 )
-from handlers.telegram import callbacks, commands, inline, members, uploads
+from handlers.telegram import callbacks, commands, inline, members, uploads, workbench
 from handlers.telegram.commands import parse
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.turn import Turn, handler
@@ -86,6 +87,7 @@ HANDLERS: Final[Mapping[type[Any], CommandHandlerFunction]] = dict(
         _on(SetLanguage, commands.lang),
         _on(Help, commands.help_command),
         _on(Start, commands.start),
+        _on(OpenApp, workbench.open_app),
     )
 )
 
