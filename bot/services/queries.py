@@ -212,5 +212,10 @@ class QueryService:
         async for rows in self._db.stream(query):
             yield [ticket_from_row(row) for row in rows]
 
+    async def member(self, actor: Actor, ref: UserRef) -> int:
+        """The id of the team's member `ref` names (NotFound otherwise)."""
+        require_team(actor, TeamAction.VIEW)
+        return await self._db.read(lambda tx: member_id(tx, actor.team_id, ref))
+
     async def people(self, user_ids: set[int]) -> dict[int, Person]:
         return await self._db.read(lambda tx: tx.people.people(user_ids))

@@ -17,7 +17,7 @@ from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
 from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
-from bot.rendering.messages import Button, Message
+from bot.rendering.messages import Button, Keyboard, Message
 from bot.rendering.render import name_of, tag
 from bot.services.people import Session
 from bot.services.tickets import DuplicateFound
@@ -70,10 +70,14 @@ async def create(turn: Turn, session: Session, command: CreateTicket, *, confirm
         people = await services.people.people([ticket.assignee_id])
         assignee = name_of(people, ticket.assignee_id, texts)
         text = texts("reply.created", tag=tag(ticket.number), assignee=assignee, due=due)
+    claim: Keyboard = ()
+    if ticket.assignee_id is None and turn.in_group:
+        # Posted in the group with Claim: the first member to press takes it.
+        claim = ((Button(texts("lead.claim"), encode(Verb.CLAIM, ticket.id)),),)
     if turn.update.callback_query is not None:
-        await turn.edit(Message(text))
+        await turn.edit(Message(text, claim))
     else:
-        await turn.reply(Message(text))
+        await turn.reply(Message(text, claim))
 
 
 async def confirm_duplicate(turn: Turn) -> None:

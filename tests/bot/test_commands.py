@@ -107,7 +107,9 @@ async def test_the_lists_mine_created_pending_and_order(world: BotWorld) -> None
     await world.send(ASSIGNEE, GROUP, "/mine")
     assert world.last_bot_message(GROUP)["text"] == (
         "待我处理的工单\n🟡 #T1 售后处理 · TB1001 · Zhou Hao\n"
-        "    ⏱ 截止：11月3日 09:00（还剩 24小时）"
+        "    杯子碎了，要求补发\n"
+        "    ⏱ 截止：11月3日 09:00（还剩 24小时）\n"
+        "第 1/1 页 · 共 1 个工单"
     )
     await world.send(AGENT, GROUP, "/mine")
     assert world.last_bot_message(GROUP)["text"] == "待我处理的工单\n暂无工单。"
@@ -125,7 +127,7 @@ async def test_the_lists_mine_created_pending_and_order(world: BotWorld) -> None
     assert "🟡 #T2 发货 · TB1002 · Chen Jing" in pending
     await world.send(SUPERVISOR, GROUP, "/pending @chenjing_wh")
     by_person = world.last_bot_message(GROUP)["text"]
-    assert by_person.startswith("@chenjing_wh 的待处理工单\n🟡 #T2")
+    assert by_person.startswith("Chen Jing 的待处理工单\n🟡 #T2")
     assert "#T1" not in by_person
     await world.send(SUPERVISOR, GROUP, "/pending #售后处理")
     by_kind = world.last_bot_message(GROUP)["text"]
@@ -200,11 +202,11 @@ async def test_verdict_appeal_and_reopen_on_an_escalated_ticket(world: BotWorld)
     await world.send(AGENT, GROUP, "/ticket TB1001 #collab @zhouhao_aftersale 平台协同工单")
     await world.deliver()
     await world.press_text(
-        ASSIGNEE, ASSIGNEE.id, world.last_bot_message(ASSIGNEE.id), "⚠️ 未协商一致"
+        ASSIGNEE, ASSIGNEE.id, world.last_bot_message(ASSIGNEE.id), "🙅 未协商一致"
     )
 
     await world.send(AGENT, GROUP, "/verdict 1 平台判定全额退款")
-    assert world.last_bot_message(GROUP)["text"] == "你没有权限记录裁定。"
+    assert world.last_bot_message(GROUP)["text"] == "只有主管可以记录裁定。"
     await world.send(SUPERVISOR, GROUP, "/verdict 1 平台判定全额退款")
     assert world.last_bot_message(GROUP)["text"] == "⚖️ 已记录裁定，#T1 已结案。"
     await world.deliver()
@@ -221,7 +223,7 @@ async def test_verdict_appeal_and_reopen_on_an_escalated_ticket(world: BotWorld)
 
     world.clock.advance(timedelta(days=2))
     await world.send(AGENT, GROUP, "/reopen 1")
-    assert world.last_bot_message(GROUP)["text"] == "你没有权限重新打开。"
+    assert world.last_bot_message(GROUP)["text"] == "只有主管可以重新打开。"
     await world.send(SUPERVISOR, GROUP, "/reopen 1 客户又来投诉")
     assert world.last_bot_message(GROUP)["text"] == "🔄 #T1 已重新打开，新截止时间 11月5日 09:00。"
     ticket = await world.ticket(1)

@@ -37,7 +37,7 @@ async def test_one_line_ticket_in_chinese_reaches_the_assignee_as_a_card(world: 
     assert list(world.buttons(card)) == [
         "✋ 确认接单",
         "🤝 已协商一致",
-        "⚠️ 未协商一致",
+        "🙅 未协商一致",
         "📎 上传凭证",
         "📝 备注",
         "↪️ 转派",
