@@ -173,10 +173,10 @@ async def test_export_csv_is_a_document_with_a_bom_and_chinese_text(world: BotWo
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:4] == ["工单号", "订单号", "类型", "状态"]
     assert rows[1][:7] == ["T1", "TB1001", "售后处理", "待处理", "", "Lin Mei", "Zhou Hao"]
-    assert rows[1][-1] == "杯子碎了，要求补发"
+    assert rows[1][11] == "杯子碎了，要求补发"
     assert rows[2][1] == "TB1002"
-    progress = [t for t in world.bot_texts(SUPERVISOR.id) if t.startswith("正在导出")]
-    assert progress == ["正在导出……已导出 2 行。"]
+    # The progress message ends with the total.
+    assert world.bot_texts(SUPERVISOR.id)[-2:] == ["导出完成：共 2 个工单。"] * 2
 
 
 async def test_export_xlsx_for_a_period_opens_as_a_spreadsheet(world: BotWorld) -> None:
@@ -195,7 +195,7 @@ async def test_export_xlsx_for_a_period_opens_as_a_spreadsheet(world: BotWorld) 
     assert sheet is not None
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert [row[1] for row in rows] == ["订单号", "TB1001", "TB1002"]
-    assert rows[1][-1] == "杯子碎了，要求补发"
+    assert rows[1][11] == "杯子碎了，要求补发"
 
 
 async def test_verdict_appeal_and_reopen_on_an_escalated_ticket(world: BotWorld) -> None:
