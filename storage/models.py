@@ -308,3 +308,16 @@ class PlatformEvent(Base):
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TeamDigest(Base):
+    """The days a team's supervisors were sent their daily digest: once a day, however many
+    processes sweep (the insert that claims the day commits with the digest's outbox rows)."""
+
+    __tablename__ = "team_digests"
+
+    team_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -23,6 +23,7 @@ dialogues: Final = cast(Table, models.Dialogue.__table__)
 processed_updates: Final = cast(Table, models.ProcessedUpdate.__table__)
 platform_tickets: Final = cast(Table, models.PlatformTicket.__table__)
 platform_events: Final = cast(Table, models.PlatformEvent.__table__)
+team_digests: Final = cast(Table, models.TeamDigest.__table__)
 
 
 def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

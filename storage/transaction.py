@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
+from storage.digests import DigestRepository
 from storage.listing import ListingRepository
 from storage.people import PeopleRepository
 from storage.platform import PlatformRepository
@@ -38,3 +39,4 @@ class Transaction:
         self.topics = TopicRepository(connection)
         self.search = TicketSearch(connection)
         self.platform = PlatformRepository(connection)
+        self.digests = DigestRepository(connection)

@@ -67,6 +67,7 @@ class Template(StrEnum):
     #: A reply or an appeal sent to a platform (not a chat).
     PLATFORM_MESSAGE = "platform_message"
     EXTENDED = "extended"
+    DIGEST = "digest"
 
 
 class Recipient(StrEnum):

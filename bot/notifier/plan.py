@@ -12,6 +12,7 @@ from bot.domain.links import TicketLink
 from bot.domain.notices import (
     AlbumAck,
     CardNotice,
+    DigestNotice,
     DmFallback,
     EventNotice,
     Notice,
@@ -28,6 +29,7 @@ from bot.domain.platform import ReplyOption
 from bot.domain.ticket import Ticket
 from bot.i18n import Catalogs, Markup, Texts
 from bot.rendering.callbacks import Verb, encode
+from bot.rendering.lead import digest
 from bot.rendering.messages import Button, Message
 from bot.rendering.notices import render_notice
 from bot.rendering.render import Renderer, language_of, mention, name_of, tag
@@ -280,6 +282,9 @@ class Planner:
             return TelegramDelivery(row, chat_id, Message(text, ((finish,),)))
         if isinstance(notice, DmFallback):
             message = self._fallback(notice, team, facts, texts, now)
+            return TelegramDelivery(row, chat_id, message)
+        if isinstance(notice, DigestNotice):
+            message = digest(self._renderer, notice, team.name, texts, zone, now)
             return TelegramDelivery(row, chat_id, message)
         message = render_notice(
             self._renderer,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.listing import TicketPage
 from bot.domain.model import Action, EvidenceType, Role
+from bot.domain.notices import DigestNotice
 from bot.domain.people import Person
 from bot.domain.permissions import Actor
 from bot.domain.ticket import Ticket
@@ -146,6 +147,45 @@ def extend_buttons(ticket_id: int, texts: Texts) -> tuple[Button, ...]:
         Button(texts("lead.extend_hours", hours=hours), encode(Verb.EXTEND, ticket_id, hours))
         for hours in EXTEND_HOURS
     )
+
+
+_SECTIONS: Final = ("overdue", "due_today", "escalated", "cancel_requested")
+
+
+def digest(
+    renderer: Renderer,
+    notice: DigestNotice,
+    team_name: str,
+    texts: Texts,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Message:
+    """A supervisor's morning: each section's count and its first tickets, each with the time
+    left or overdue."""
+    lines = [texts("lead.digest_heading", team=team_name)]
+    for section in _SECTIONS:
+        count = int(notice.counts.get(section, 0))
+        lines.append(texts(f"lead.digest_{section}", count=count))
+        for number, kind, order_id, due in notice.tickets.get(section, []):
+            due_at = datetime.fromisoformat(str(due))
+            left = due_at - now
+            when = (
+                texts("lead.digest_left", left=texts.span(left))
+                if left.total_seconds() >= 0
+                else texts("lead.digest_over", over=texts.span(-left))
+            )
+            lines.append(
+                texts(
+                    "lead.digest_row",
+                    tag=tag(int(number)),
+                    kind=renderer.kind_label(str(kind), texts),
+                    order=str(order_id),
+                    when=when,
+                )
+            )
+    if not any(notice.counts.values()):
+        lines.append(texts("lead.digest_clear"))
+    return Message("\n".join(lines))
 
 
 def supervisor(user_id: int, team_id: int) -> Actor:
