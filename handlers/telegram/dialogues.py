@@ -7,7 +7,7 @@ work in groups with Telegram's privacy mode on.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
@@ -119,6 +119,7 @@ async def _ask_kind(turn: Turn, order_id: str) -> None:
         )
         for index in range(0, len(names), 2)
     )
+    buttons += ((Button(texts("button.abort"), encode(Verb.NEW_ABORT)),),)
     await turn.reply(Message(texts("new.ask_kind", order=order_id), buttons))
 
 
@@ -141,6 +142,7 @@ async def choose_kind(turn: Turn, kind_name: str) -> None:
     if kind.default_assignee is not None:
         last.insert(0, Button(texts("button.default_assignee"), encode(Verb.NEW_ASSIGNEE, 0)))
     rows.append(tuple(last))
+    rows.append((Button(texts("button.abort"), encode(Verb.NEW_ABORT)),))
     await turn.answer()
     await turn.edit(
         Message(texts("new.ask_assignee", kind=kind.label(texts.language)), tuple(rows))
@@ -273,6 +275,11 @@ async def on_text(turn: Turn) -> bool:
     if dialogue is None or not dialogue.takes(DialogueInput.TEXT):
         return False
     text = message.text.strip()
+    if text.lower() in _CANCEL_WORDS and dialogue.takes(DialogueInput.ABORT):
+        # A reply prompt has no buttons: "取消" (cancel) as the answer discards the draft.
+        await end(turn, DialogueInput.ABORT)
+        await turn.say("reply.discarded")
+        return True
     if dialogue.step is DialogueStep.ORDER:
         order_id = parse_order_id(text)
         await _save(turn, dialogue.then(DialogueInput.TEXT, order_id=order_id))
@@ -290,6 +297,10 @@ async def on_text(turn: Turn) -> bool:
         await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
         await turn.say("reply.noted", tag=tag(acted.ticket.number))
     return True
+
+
+#: Answers to a reply prompt that discard the ticket being drafted.
+_CANCEL_WORDS: Final = frozenset({"取消", "放弃", "cancel", "/cancel", "discard"})
 
 
 def answers_the_bot(turn: Turn) -> bool:
