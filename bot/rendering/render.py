@@ -162,7 +162,15 @@ class Renderer:
                 texts("card.no_longer_yours", assignee=name_of(people, ticket.assignee_id, texts))
             )
             return Message("\n".join(lines))
-        return Message("\n".join(lines), self.card_buttons(ticket, viewer_id, texts, options))
+        buttons = self.card_buttons(ticket, viewer_id, texts, options)
+        if evidence_count and ticket.id is not None:
+            # The files themselves, sent into this chat (albums of photos, then documents).
+            files = Button(
+                texts("lead.view_evidence", count=evidence_count),
+                encode(Verb.EVIDENCE_ALL, ticket.id),
+            )
+            buttons += ((files,),)
+        return Message("\n".join(lines), buttons)
 
     @staticmethod
     def _option_line(option: ReplyOption, texts: Texts) -> Markup:

@@ -74,3 +74,20 @@ async def test_another_teams_member_gets_no_file(two_teams: BotWorld) -> None:
 
     assert len(world.core.messages(OUTSIDER.id)) == before
     assert world.alerts()[-1] == "That ticket does not exist in this team."
+
+
+async def test_the_assignees_card_opens_its_evidence(world: BotWorld) -> None:
+    await _ticket_with_files(world, 2, evidence="📎 上传凭证")
+    await world.send(AGENT, GROUP, "/note T1 客户又来问了")
+    await world.send(AGENT, GROUP, "/remind T1 请尽快")
+    await world.deliver()
+    card = world.last_bot_message(ASSIGNEE.id)
+    assert "🗂 查看凭证（3）" in world.buttons(card)
+    before = len(world.core.bot_messages(ASSIGNEE.id))
+
+    await world.press_text(ASSIGNEE, ASSIGNEE.id, card, "🗂 查看凭证（3）")
+
+    sent = world.core.bot_messages(ASSIGNEE.id)[before:]
+    assert [bool(m.get("photo")) for m in sent] == [True, True, False]
+    assert sent[0]["media_group_id"] == sent[1]["media_group_id"]
+    assert sent[2]["document"]["file_name"] == "聊天记录.pdf"
