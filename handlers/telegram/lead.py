@@ -68,6 +68,8 @@ async def _wanted(
             "list.pending_kind", kind=label
         )
     if arg.startswith("u"):
+        if not arg[1:].isdigit():
+            raise Refused("refused.button")
         user_id = int(arg[1:])
         people = await turn.app.services.people.people([user_id])
         heading = texts("list.pending_for", who=name_of(people, user_id, texts))
