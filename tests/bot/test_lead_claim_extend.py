@@ -144,3 +144,17 @@ async def test_a_transfer_keeps_the_deadline_and_reminds_the_new_assignee_at_onc
         "⏳ #T1 After-sales case · order TB2006 is due"
     )
     assert (await world.timeline(1)).count(EventType.REMINDED) == 2
+
+
+async def test_a_ticket_made_in_private_is_posted_in_the_group_with_claim(
+    english_world: BotWorld,
+) -> None:
+    world = english_world
+    await world.send(AGENT, AGENT.id, "/ticket TB2007 #shipping wrong address")
+    await world.deliver()
+
+    posted = world.last_bot_message(GROUP)
+    assert posted["text"].startswith("🆕 #T1 Shipping · order TB2007")
+    assert list(world.buttons(posted)) == ["🙋 Claim"]
+    await world.press_text(SUPERVISOR, GROUP, posted, "🙋 Claim")
+    assert (await world.ticket(1)).assignee_id == SUPERVISOR.id
