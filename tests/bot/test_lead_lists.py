@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.model import EventType
-from tests.support.botworld import AGENT, ASSIGNEE, GROUP, SUPERVISOR, BotWorld
+from tests.support.botworld import AGENT, ASSIGNEE, GROUP, NEWCOMER, SUPERVISOR, BotWorld
 
 
 async def _twelve_for_zhou(world: BotWorld) -> None:
@@ -123,3 +123,16 @@ async def test_order_lists_every_ticket_of_the_order_with_buttons(english_world:
     assert "cup broken" in listed["text"]
     assert listed["text"].endswith("Page 1 of 1 · 2 tickets")
     assert set(world.buttons(listed)) == {"#T1 · TB1001", "#T2 · TB1001"}
+
+
+async def test_someone_who_never_started_the_bot_is_told_to(english_world: BotWorld) -> None:
+    world = english_world
+    await world.send(AGENT, GROUP, "/ticket TB1001 #aftersale @zhouhao_aftersale cup broken")
+    await world.send(AGENT, GROUP, "/order TB1001")
+    listed = world.last_bot_message(GROUP)
+
+    await world.press_text(NEWCOMER, GROUP, listed, "#T1 · TB1001")
+
+    assert (
+        world.alerts()[-1] == "Open a private chat with me first (press Start), then press again."
+    )
