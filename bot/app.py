@@ -38,6 +38,7 @@ from bot.rendering.render import Renderer
 from bot.scheduler import Sweeper
 from bot.services.container import Services, build_services
 from bot.services.dialogues import DialogueService
+from bot.services.digest import DigestService
 from handlers.telegram.archive import EvidenceArchive, download
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.forum import BotForum
@@ -307,7 +308,13 @@ def build_bot(
         application=application,
         dispatcher=dispatcher,
         dispatcher_bot=dispatcher_bot,
-        sweeper=Sweeper(services.tickets, database, clock, settings.scheduler),
+        sweeper=Sweeper(
+            services.tickets,
+            database,
+            clock,
+            settings.scheduler,
+            DigestService(database, clock, services.directory),
+        ),
         topics=TopicKeeper(
             database,
             clock,

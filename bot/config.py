@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -149,6 +149,9 @@ class TeamSettings(_Section):
     calendar: str | None = None
     #: "per_ticket": in a forum group, each ticket gets its own topic (needs can_manage_topics).
     topics: Literal["per_ticket", "off"] = "off"
+    #: "09:00": each supervisor gets a digest in private at this time of the team's day; off
+    #: when not set.
+    digest_at: time | None = None
 
     @field_validator("chat_id")
     @classmethod

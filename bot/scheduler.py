@@ -10,6 +10,7 @@ from typing import Final
 
 from bot.clock import Clock
 from bot.config import SchedulerSettings
+from bot.services.digest import DigestService
 from bot.services.tickets import TicketService
 from storage.database import Database
 
@@ -27,8 +28,10 @@ class Sweeper:
         database: Database,
         clock: Clock,
         settings: SchedulerSettings,
+        digests: DigestService | None = None,
     ) -> None:
         self._tickets = tickets
+        self._digests = digests
         self._db = database
         self._clock = clock
         self._settings = settings
@@ -45,6 +48,8 @@ class Sweeper:
                 break
         if total:
             log.info("sweep applied %d reminder(s)/escalation(s)", total)
+        if self._digests is not None:
+            await self._digests.send_due()
         return total
 
     async def prune(self) -> None:

@@ -85,6 +85,8 @@ def filter_conditions(
         conditions.append(tickets.c.assignee_id == wanted.assignee_id)
     if wanted.creator_id is not None:
         conditions.append(tickets.c.creator_id == wanted.creator_id)
+    if wanted.order_id is not None:
+        conditions.append(tickets.c.order_id == wanted.order_id)
     if wanted.created_from is not None:
         conditions.append(tickets.c.created_at >= wanted.created_from)
     if wanted.created_to is not None:
@@ -105,9 +107,11 @@ def filter_conditions(
     return conditions
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
-    """Tickets after the cursor's one in its order: (key, id) strictly beyond it."""
+def _after(cursor: Cursor, *, backwards: bool = False) -> ColumnElement[bool]:
+    """Tickets after the cursor's one in its order: (key, id) strictly beyond it (before it,
+    `backwards`)."""
     column, descending = _ORDER[cursor.sort]
+    descending = descending != backwards
     value: Any = (
         int(cursor.key)
         if cursor.sort in (SortOrder.NEWEST, SortOrder.OLDEST)
@@ -133,13 +137,23 @@ def cursor_after(ticket: Ticket, sort: SortOrder) -> Cursor:
 
 
 def page_query(
-    team_id: int, wanted: TicketFilter, window: DayWindow, *, after: Cursor | None, limit: int
+    team_id: int,
+    wanted: TicketFilter,
+    window: DayWindow,
+    *,
+    after: Cursor | None,
+    limit: int,
+    before: Cursor | None = None,
 ) -> Select[Any]:
-    """At most `limit` tickets of the filter in its order, from `after` on."""
+    """At most `limit` tickets of the filter in its order, from `after` on; with `before`,
+    the `limit` just before that cursor, in the reverse order (a page back, still keyset)."""
     conditions = filter_conditions(team_id, wanted, window)
     if after is not None:
         conditions.append(_after(after))
+    if before is not None:
+        conditions.append(_after(before, backwards=True))
     column, descending = _ORDER[wanted.sort]
+    descending = descending != (before is not None)
     order = (column.desc(), tickets.c.id.desc()) if descending else (column, tickets.c.id)
     query = select(tickets).where(*conditions).order_by(*order).limit(limit)
     return _by_assignee(query, wanted)
@@ -167,11 +181,16 @@ class ListingRepository:
         *,
         after: Cursor | None,
         limit: int,
+        before: Cursor | None = None,
     ) -> tuple[list[Ticket], bool]:
-        """Up to `limit` tickets from `after` on, and whether more follow."""
-        query = page_query(team_id, wanted, window, after=after, limit=limit + 1)
+        """Up to `limit` tickets from `after` on, and whether more follow (with `before`: the
+        page before it, in order, and whether more precede it)."""
+        query = page_query(team_id, wanted, window, after=after, limit=limit + 1, before=before)
         rows = [ticket_from_row(row) for row in self._connection.execute(query).mappings()]
-        return rows[:limit], len(rows) > limit
+        page = rows[:limit]
+        if before is not None:
+            page.reverse()
+        return page, len(rows) > limit
 
     def count(self, team_id: int, wanted: TicketFilter, window: DayWindow) -> int:
         query = _by_assignee(

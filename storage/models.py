@@ -372,3 +372,16 @@ class WebSignIn(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class TeamDigest(Base):
+    """The days a team's supervisors were sent their daily digest: once a day, however many
+    processes sweep (the insert that claims the day commits with the digest's outbox rows)."""
+
+    __tablename__ = "team_digests"
+
+    team_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -26,6 +26,7 @@ platform_events: Final = cast(Table, models.PlatformEvent.__table__)
 api_tokens: Final = cast(Table, models.ApiToken.__table__)
 api_requests: Final = cast(Table, models.ApiRequest.__table__)
 web_signins: Final = cast(Table, models.WebSignIn.__table__)
+team_digests: Final = cast(Table, models.TeamDigest.__table__)
 
 
 def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

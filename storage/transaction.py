@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from storage.conversation import DialogueRepository, ProcessedUpdateRepository
 from storage.delivery import CardRepository, OutboxRepository
+from storage.digests import DigestRepository
 from storage.listing import ListingRepository
 from storage.people import PeopleRepository
 from storage.platform import PlatformRepository
@@ -42,3 +43,4 @@ class Transaction:
         self.platform = PlatformRepository(connection)
         self.tokens = TokenRepository(connection)
         self.signins = SignInRepository(connection)
+        self.digests = DigestRepository(connection)

@@ -66,6 +66,8 @@ class Template(StrEnum):
     APPEAL_DECIDED = "appeal_decided"
     #: A reply or an appeal sent to a platform (not a chat).
     PLATFORM_MESSAGE = "platform_message"
+    EXTENDED = "extended"
+    DIGEST = "digest"
 
 
 class Recipient(StrEnum):
@@ -185,6 +187,53 @@ def _transfer(ticket: Ticket, request: Request, effects: Effects) -> None:
     effects.payload.update({"from": ticket.assignee_id, "to": request.assignee_id})
     if ticket.assignee_id is None:
         effects.event = EventType.ASSIGNED
+    _remind_new_assignee(ticket, request, effects)
+
+
+def _remind_new_assignee(ticket: Ticket, request: Request, effects: Effects) -> None:
+    """The deadline stays (the customer's clock does not restart); a new assignee who takes
+    the ticket inside the reminder lead is reminded at once, by the next sweep."""
+    lead_began = ticket.remind_at is None or ticket.remind_at <= request.at
+    if lead_began and request.at < ticket.due_at and ticket.held_since is None:
+        effects.changes.update(remind_at=request.at, reminded=False)
+
+
+def _claim(ticket: Ticket, request: Request, effects: Effects) -> None:
+    if ticket.assignee_id is not None:
+        raise Refused("refused.already_claimed", assignee_id=ticket.assignee_id)
+    effects.changes["assignee_id"] = request.actor_id
+    effects.payload.update({"to": request.actor_id})
+    _remind_new_assignee(ticket, request, effects)
+
+
+def _extend(ticket: Ticket, request: Request, effects: Effects) -> None:
+    """The deadline moves later by the duration (from now, if it has passed already); an
+    escalation for lack of a reply is withdrawn, a disagreement is not."""
+    seconds = int(request.payload.get("extend_by", 0))
+    if seconds <= 0:
+        raise UsageError("extend", "duration_missing")
+    if ticket.status is Status.ESCALATED and ticket.outcome is not None:
+        raise Refused("refused.extend_disagreed")
+    by = timedelta(seconds=seconds)
+    start = max(ticket.due_at, request.at)
+    calendar = request.calendar
+    due_at = calendar.add(start, by) if calendar is not None else start + by
+    lead = request.kind.remind_before
+    remind_at = due_at - lead if lead > timedelta(0) else None
+    if calendar is not None and lead > timedelta(0):
+        remind_at = calendar.add(
+            request.at, max(calendar.working_time(request.at, due_at) - lead, timedelta(0))
+        )
+    effects.changes.update(
+        due_at=due_at,
+        remind_at=remind_at if remind_at is not None and remind_at > request.at else None,
+        reminded=False,
+        escalation_level=0,
+        escalated_at=None,
+    )
+    effects.payload.update(
+        due_at=due_at.isoformat(), before=ticket.due_at.isoformat(), extend_by=seconds
+    )
 
 
 def _request_cancel(ticket: Ticket, request: Request, effects: Effects) -> None:
@@ -427,6 +476,22 @@ ACTIONS: Final[Mapping[Action, ActionSpec]] = {
         notices=(RefreshCard(), Announce(Template.ESCALATED, calls_on_supervisors=True)),
         webhook=WebhookEvent.ESCALATED,
         effect=_escalate_again,
+    ),
+    # 领取: the first member to press Claim becomes the assignee; a second press is refused.
+    Action.CLAIM: ActionSpec(
+        EventType.CLAIMED,
+        _MEMBERS,
+        _stay(_O, _P, _E),
+        notices=(RefreshCard(),),
+        effect=_claim,
+    ),
+    # 延期: more time; a ticket escalated for lack of a reply is back in progress.
+    Action.EXTEND: ActionSpec(
+        EventType.EXTENDED,
+        _SUPERVISORS,
+        {_O: _O, _P: _P, _E: _P},
+        notices=(RefreshCard(), Tell(Recipient.ASSIGNEE, Template.EXTENDED)),
+        effect=_extend,
     ),
     # The platform's own actions (Origin channel platform); the reply's sending to the
     # platform is added by the platform service, which knows the platform ticket.

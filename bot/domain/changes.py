@@ -9,6 +9,7 @@ from typing import assert_never
 from bot.domain.commands import (
     AddNote,
     Appeal,
+    Extend,
     Hold,
     RecordOutcome,
     Remind,
@@ -101,7 +102,7 @@ class ChangeTicket:
 
 #: The chat grammar's commands that change a ticket without a confirmation step.
 TicketCommand = (
-    AddNote | Transfer | RecordOutcome | Verdict | Appeal | Reopen | Remind | Hold | Resume
+    AddNote | Transfer | RecordOutcome | Verdict | Appeal | Reopen | Remind | Hold | Resume | Extend
 )
 
 
@@ -126,5 +127,8 @@ def change_of(command: TicketCommand) -> ChangeTicket:
             return ChangeTicket(TicketRef(number), Action.HOLD, reason)
         case Resume(number):
             return ChangeTicket(TicketRef(number), Action.RESUME)
+        case Extend(number, by, reason):
+            details = (("extend_by", str(int(by.total_seconds()))),)
+            return ChangeTicket(TicketRef(number), Action.EXTEND, reason, details=details)
         case _:
             assert_never(command)

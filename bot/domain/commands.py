@@ -179,6 +179,13 @@ class Resume:
 
 
 @dataclass(frozen=True, slots=True)
+class Extend:
+    number: int
+    by: timedelta
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Remind:
     number: int
     text: str | None = None
@@ -251,6 +258,7 @@ Command = (
     | Remind
     | Hold
     | Resume
+    | Extend
     | ListMine
     | ListCreated
     | ListPending
@@ -546,6 +554,14 @@ def _resume(reader: _Reader, kinds: Collection[str]) -> Command:
     return Resume(number)
 
 
+def _extend(reader: _Reader, kinds: Collection[str]) -> Command:
+    number = reader.ticket_number()
+    token = reader.take()
+    if token is None:
+        raise reader.error("duration_missing")
+    return Extend(number, _period(reader, token), reader.text("reason_missing"))
+
+
 def _remind(reader: _Reader, kinds: Collection[str]) -> Command:
     return Remind(reader.ticket_number(), reader.optional_text())
 
@@ -671,6 +687,7 @@ GRAMMAR: Final[tuple[CommandSpec, ...]] = (
     _spec("remind", _remind, Remind),
     _spec("hold", _hold, Hold),
     _spec("resume", _resume, Resume),
+    _spec("extend", _extend, Extend, roles=_SUPERVISORS),
     _spec("mine", _no_arguments(ListMine()), ListMine),
     _spec("created", _no_arguments(ListCreated()), ListCreated),
     _spec("pending", _pending, ListPending, roles=_SUPERVISORS),

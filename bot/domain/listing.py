@@ -11,7 +11,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -67,6 +67,8 @@ class TicketFilter:
     text: str | None = None
     bucket: Bucket | None = None
     sort: SortOrder = SortOrder.DEADLINE
+    #: Exactly this order id (the chat's /order).
+    order_id: str | None = None
 
     @property
     def number(self) -> int | None:
@@ -139,6 +141,33 @@ class Cursor:
             # A cursor of another order would skip or repeat tickets.
             raise UsageError("list", "bad_cursor", token=text[:40])
         return cursor
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+
+def compact_cursor(cursor: Cursor) -> str:
+    """A deadline-order cursor in few bytes (`<µs since epoch>.<id>`), for a button's 64."""
+    if cursor.sort is not SortOrder.DEADLINE:
+        raise ValueError(cursor.sort)
+    moment = datetime.fromisoformat(cursor.key)
+    return f"{(moment - _EPOCH) // _MICROSECOND}.{cursor.ticket_id}"
+
+
+def deadline_cursor(ticket: Ticket) -> Cursor:
+    """The deadline-order cursor at `ticket` (a chat list's page starts or ends there)."""
+    assert ticket.id is not None
+    return Cursor(SortOrder.DEADLINE, ticket.due_at.isoformat(), ticket.id)
+
+
+def from_compact(text: str) -> Cursor:
+    """The deadline-order cursor `compact_cursor` wrote; anything else is a usage error."""
+    micros, _, ticket_id = text.partition(".")
+    if not micros.isdigit() or not ticket_id.isdigit():
+        raise UsageError("list", "bad_cursor", token=text[:40])
+    moment = _EPOCH + int(micros) * _MICROSECOND
+    return Cursor(SortOrder.DEADLINE, moment.isoformat(), int(ticket_id))
 
 
 def clamp_limit(limit: int) -> int:

@@ -61,6 +61,10 @@ class Action(StrEnum):
     #: The platform's ruling (判责) and its decision on an appeal (申诉).
     PLATFORM_RULE = "platform_rule"
     DECIDE_APPEAL = "decide_appeal"
+    #: 领取: a member takes an unassigned ticket (the first press wins).
+    CLAIM = "claim"
+    #: 延期: a supervisor gives the ticket more time.
+    EXTEND = "extend"
 
 
 class TeamAction(StrEnum):
@@ -116,6 +120,8 @@ class EventType(StrEnum):
     #: The platform accepted or refused what was sent to it (a reply, an appeal).
     PLATFORM_ANSWERED = "platform_answered"
     APPEAL_DECIDED = "appeal_decided"
+    CLAIMED = "claimed"
+    EXTENDED = "extended"
 
 
 class EvidenceType(StrEnum):

@@ -105,15 +105,35 @@ class PlatformMessage:
     files: list[dict[str, Any]] = field(default_factory=list)
 
 
-NoticePayload = EventNotice | CardNotice | AlbumAck | DmFallback | WebhookNotice | PlatformMessage
+@dataclass(frozen=True, slots=True)
+class DigestNotice:
+    """A supervisor's daily digest: how many stand in each section, and the first few tickets
+    of each as [number, kind, order id, due at (ISO)]."""
 
-_Simple = CardNotice | AlbumAck | DmFallback | WebhookNotice | PlatformMessage
+    template: ClassVar[Template] = Template.DIGEST
+    day: str
+    counts: dict[str, int]
+    tickets: dict[str, list[list[Any]]]
+
+
+NoticePayload = (
+    EventNotice
+    | CardNotice
+    | AlbumAck
+    | DmFallback
+    | WebhookNotice
+    | PlatformMessage
+    | DigestNotice
+)
+
+_Simple = CardNotice | AlbumAck | DmFallback | WebhookNotice | PlatformMessage | DigestNotice
 _SIMPLE: Final[dict[Template, type[_Simple]]] = {
     Template.CARD: CardNotice,
     Template.ALBUM_ACK: AlbumAck,
     Template.DM_FALLBACK: DmFallback,
     Template.WEBHOOK: WebhookNotice,
     Template.PLATFORM_MESSAGE: PlatformMessage,
+    Template.DIGEST: DigestNotice,
 }
 
 

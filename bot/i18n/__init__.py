@@ -91,7 +91,9 @@ class Texts:
 
     def span(self, value: timedelta) -> str:
         """A rough duration: 5 小时 / 5 hours."""
-        return str(format_timedelta(value, threshold=1.5, locale=self.locale))
+        text = str(format_timedelta(value, threshold=1.5, locale=self.locale))
+        # CLDR's 秒钟 reads oddly next to 分钟/小时 in a deadline; people write 秒.
+        return text.replace("秒钟", "秒")
 
     def number(self, value: int) -> str:
         return f"{value:,}"

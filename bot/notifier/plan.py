@@ -12,6 +12,7 @@ from bot.domain.links import TicketLink
 from bot.domain.notices import (
     AlbumAck,
     CardNotice,
+    DigestNotice,
     DmFallback,
     EventNotice,
     Notice,
@@ -28,6 +29,7 @@ from bot.domain.platform import ReplyOption
 from bot.domain.ticket import Ticket
 from bot.i18n import Catalogs, Markup, Texts
 from bot.rendering.callbacks import Verb, encode
+from bot.rendering.lead import digest
 from bot.rendering.messages import Button, Message
 from bot.rendering.notices import render_notice
 from bot.rendering.render import Renderer, language_of, mention, name_of, tag
@@ -131,6 +133,15 @@ def _ticket_id(notice: NoticePayload) -> int | None:
 _GENERAL: Final = frozenset({Template.CREATED, Template.ESCALATED})
 
 
+def _escalation_in_group(notice: NoticePayload, chat_id: int | None) -> int | None:
+    """The ticket of an escalation notice to a group chat (None for anything else)."""
+    if not isinstance(notice, EventNotice) or notice.template is not Template.ESCALATED:
+        return None
+    if chat_id is None or chat_id >= 0:
+        return None
+    return notice.ticket.ticket_id
+
+
 def _topic_ticket(row: OutboxRow) -> int | None:
     """The ticket whose topic a group-bound row belongs in (None: General, or no group)."""
     chat_id = chat_of(row.destination)
@@ -200,6 +211,11 @@ class Planner:
                         message_id = tx.cards.message_id(ticket_id, chat_id)
                         if message_id is not None:
                             facts.cards[(ticket_id, chat_id)] = message_id
+            first = _escalation_in_group(notice, chat_id)
+            if first is not None and chat_id is not None:
+                message_id = tx.cards.message_id(first, chat_id)
+                if message_id is not None:
+                    facts.cards[(first, chat_id)] = message_id
             if isinstance(notice, AlbumAck):
                 group = str(notice.media_group_id)
                 facts.albums[group] = len(tx.evidence.of_media_group(group))
@@ -281,6 +297,9 @@ class Planner:
         if isinstance(notice, DmFallback):
             message = self._fallback(notice, team, facts, texts, now)
             return TelegramDelivery(row, chat_id, message)
+        if isinstance(notice, DigestNotice):
+            message = digest(self._renderer, notice, team.name, texts, zone, now)
+            return TelegramDelivery(row, chat_id, message)
         message = render_notice(
             self._renderer,
             notice,
@@ -292,6 +311,14 @@ class Planner:
         )
         if chat_id < 0 and not message.buttons:
             message = self._with_open(message, team.id, notice.ticket.number, texts)
+        first = _escalation_in_group(notice, chat_id)
+        if first is not None:
+            if int(notice.event.payload.get("level", 1)) > 1:
+                # Escalated again: an answer to the first escalation, not a new thread of it.
+                message = replace(message, reply_to=facts.cards.get((first, chat_id)))
+            else:
+                # The first escalation is remembered, so that later ones can answer it.
+                return TelegramDelivery(row, chat_id, message, card_ticket_id=first)
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
 
     def _with_open(self, message: Message, team_id: int, number: int, texts: Texts) -> Message:

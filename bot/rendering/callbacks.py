@@ -40,6 +40,12 @@ class Verb(StrEnum):
     TEAM = "team"
     TAKE_EVIDENCE = "take"
     PLATFORM_OPTION = "popt"
+    LIST_PAGE = "lp"
+    OPEN = "open"
+    EVIDENCE_FILE = "ef"
+    EVIDENCE_ALL = "ea"
+    CLAIM = "clm"
+    EXTEND = "ext"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +94,42 @@ class NoArguments:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """A page of a chat list: which list (`m`ine, `c`reated, `p`ending, `o`rder), its
+    argument, the page's number, and the keyset cursor it continues from (`after`) or
+    precedes (`back`)."""
+
+    list: str
+    back: bool
+    page: int
+    cursor: str
+    arg: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FileChoice:
+    ticket_id: int
+    evidence_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendBy:
+    ticket_id: int
+    hours: int
+
+
 Payload = (
-    OnTicket | TransferTo | OptionChoice | KindChoice | PersonChoice | TeamChoice | NoArguments
+    OnTicket
+    | TransferTo
+    | OptionChoice
+    | KindChoice
+    | PersonChoice
+    | TeamChoice
+    | NoArguments
+    | ListPage
+    | FileChoice
+    | ExtendBy
 )
 
 
@@ -160,6 +200,29 @@ def _team(args: list[str]) -> Payload:
     return TeamChoice(_id(team_id))
 
 
+def _list_page(args: list[str]) -> Payload:
+    which, page, cursor, *rest = args
+    if len(which) != 2 or which[0] not in "mcpo" or which[1] not in "np" or len(rest) > 1:
+        raise ValueError(which)
+    micros, _, ticket_id = cursor.partition(".")
+    if not micros.isdigit() or not ticket_id.isdigit():
+        raise ValueError(cursor)
+    return ListPage(which[0], which[1] == "p", _id(page), cursor, rest[0] if rest else "")
+
+
+def _file(args: list[str]) -> Payload:
+    ticket_id, evidence_id = args
+    return FileChoice(_id(ticket_id), _id(evidence_id))
+
+
+def _extend_by(args: list[str]) -> Payload:
+    ticket_id, hours = args
+    value = _id(hours)
+    if value > 24 * 30:
+        raise ValueError(hours)
+    return ExtendBy(_id(ticket_id), value)
+
+
 def _nothing(args: list[str]) -> Payload:
     if args:
         raise ValueError(args)
@@ -190,6 +253,12 @@ _READERS: Final[Mapping[Verb, Callable[[list[str]], Payload]]] = {
     Verb.TEAM: _team,
     Verb.TAKE_EVIDENCE: _on_ticket,
     Verb.PLATFORM_OPTION: _option,
+    Verb.LIST_PAGE: _list_page,
+    Verb.OPEN: _on_ticket,
+    Verb.EVIDENCE_FILE: _file,
+    Verb.EVIDENCE_ALL: _on_ticket,
+    Verb.CLAIM: _on_ticket,
+    Verb.EXTEND: _extend_by,
 }
 
 

@@ -28,3 +28,5 @@ class Message:
     placeholder: str | None = None
     #: The forum topic to post in (the ticket's own topic); None: the chat itself (General).
     thread_id: int | None = None
+    #: Answer this message of the chat (a repeated escalation answers the first one).
+    reply_to: int | None = None

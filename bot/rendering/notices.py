@@ -14,6 +14,7 @@ from bot.domain.notices import EventNotice
 from bot.domain.people import Person
 from bot.i18n import Markup, Texts, escape
 from bot.rendering.callbacks import Verb, encode
+from bot.rendering.lead import extend_buttons
 from bot.rendering.messages import Button, Keyboard, Message
 from bot.rendering.render import Renderer, mention, name_of, supervisors_line, tag, who_did
 
@@ -54,7 +55,36 @@ def _escalated(notice: _Notice) -> tuple[str, Keyboard]:
     notice.params["assignee"] = (
         mention(notice.people, failed, texts) if failed else texts("person.nobody")
     )
-    return key, ()
+    if key == "notice.escalated_disagreed":
+        return key, ()
+    # A ticket late for lack of a reply: a supervisor may give it more time from here.
+    return key, _claim_row(notice) + _extend_row(notice)
+
+
+def _claim_row(notice: _Notice) -> Keyboard:
+    """A Claim button while nobody is assigned (the first member to press takes it)."""
+    ticket = notice.notice.ticket
+    if ticket.assignee_id is not None or ticket.ticket_id is None:
+        return ()
+    return ((Button(notice.texts("lead.claim"), encode(Verb.CLAIM, ticket.ticket_id)),),)
+
+
+def _extend_row(notice: _Notice) -> Keyboard:
+    ticket_id = notice.notice.ticket.ticket_id
+    return (extend_buttons(ticket_id, notice.texts),) if ticket_id is not None else ()
+
+
+def _created(notice: _Notice) -> tuple[str, Keyboard]:
+    notice.params["text"] = ""
+    return "notice.created", _claim_row(notice)
+
+
+def _reminder(notice: _Notice) -> tuple[str, Keyboard]:
+    """The assignee's reminder; with nobody assigned, the group's, calling on supervisors."""
+    notice.params["text"] = ""
+    if notice.notice.ticket.assignee_id is not None:
+        return "notice.reminder", ()
+    return "lead.reminder_unassigned", _claim_row(notice) + _extend_row(notice)
 
 
 def _resolved(notice: _Notice) -> tuple[str, Keyboard]:
@@ -108,8 +138,9 @@ def _verdict(key: str) -> _Render:
 #: Every event template and how it renders; the quoted text (note, reason, ruling) follows
 #: the headline unless the template says `quote=False`.
 RENDERERS: Final[Mapping[Template, _Render]] = {
-    Template.CREATED: _plain("notice.created", quote=False),
-    Template.REMINDER: _plain("notice.reminder", quote=False),
+    Template.CREATED: _created,
+    Template.REMINDER: _reminder,
+    Template.EXTENDED: _plain("notice.extended"),
     Template.NOTE: _plain("notice.note"),
     Template.TRANSFERRED: _transferred,
     Template.RESOLVED: _resolved,

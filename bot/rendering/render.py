@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from bot.domain.actions import ACTIONS
 from bot.domain.calendars import WorkCalendar
 from bot.domain.commands import GRAMMAR
 from bot.domain.errors import DomainError, UsageError
@@ -88,6 +89,10 @@ class Renderer:
     def kind_label(self, name: str, texts: Texts) -> str:
         kind = self._kinds.get(name)
         return kind.label(texts.language) if kind else name
+
+    def deadline(self, ticket: Ticket, texts: Texts, zone: ZoneInfo, now: datetime) -> Markup:
+        """The deadline line: time left, or how long overdue."""
+        return self._deadline(ticket, texts, zone, now)
 
     def _deadline(self, ticket: Ticket, texts: Texts, zone: ZoneInfo, now: datetime) -> Markup:
         moment = texts.moment(ticket.due_at, zone)
@@ -175,6 +180,13 @@ class Renderer:
             # A web_app button: cards go to private chats only, where Telegram allows one.
             page = f"{self._workbench_url}?team={ticket.team_id}&ticket={ticket.number}"
             buttons = (*buttons, (Button(texts("wb.button.open"), web_app=page),))
+        if evidence_count and ticket.id is not None:
+            # The files themselves, sent into this chat (albums of photos, then documents).
+            files = Button(
+                texts("lead.view_evidence", count=evidence_count),
+                encode(Verb.EVIDENCE_ALL, ticket.id),
+            )
+            buttons += ((files,),)
         return Message("\n".join(lines), buttons)
 
     @staticmethod
@@ -288,6 +300,8 @@ class Renderer:
             params["to"] = name_of(people, payload.get("to"), texts)
         if event.type is EventType.ESCALATED:
             params["level"] = payload.get("level", 1)
+        if event.type is EventType.EXTENDED and isinstance(payload.get("due_at"), str):
+            params["due"] = texts.moment(datetime.fromisoformat(payload["due_at"]), zone)
         if event.type is EventType.REPLIED:
             # The platform's option, in the reader's language, after the line.
             params["text"] = payload.get(f"option_{texts.language.value}") or ""
@@ -389,6 +403,14 @@ class Renderer:
             for name, value in error.params.items()
         }
         key = error.key
+        if key == "refused.transition" and (params.get("action"), params.get("status")) == (
+            Action.DONE.value,
+            Status.ESCALATED.value,
+        ):
+            key = "refused.done_escalated"
+        if key == "refused.permission" and params.get("action") in set(Action):
+            params["who"] = _who_may(Action(params["action"]), texts)
+            key = "refused.permission_who"
         if isinstance(params.get("action"), str):
             params["action"] = texts(f"action.{params['action']}")
         if isinstance(params.get("status"), str):
@@ -417,6 +439,11 @@ class Renderer:
     def help(self, texts: Texts, *, private: bool) -> Message:
         lines = [texts("help.heading")]
         lines.extend(texts(spec.usage_key) for spec in GRAMMAR if spec.in_groups)
+        kinds = " · ".join(
+            f"#{name} {escape(kind.label(texts.language))}" for name, kind in self._kinds.items()
+        )
+        if kinds:
+            lines.append(texts("help.kinds", kinds=Markup(kinds)))
         lines.append(texts("help.footer_private" if private else "help.footer_group"))
         return Message("\n".join(lines))
 
@@ -426,6 +453,19 @@ _TEXT_IN_LINE: Final = frozenset({EventType.CREATED})
 #: whole 4,000-character token would take the reply over Telegram's 4,096 and lose it.
 _QUOTED: Final = frozenset({"token", "order_id", "username"})
 _EXCERPT: Final = 40
+
+
+#: Roles as a refusal names them, most specific first.
+_NAMED_ROLES: Final = (Role.ASSIGNEE, Role.CREATOR, Role.SUPERVISOR)
+
+
+def _who_may(action: Action, texts: Texts) -> Markup:
+    """Who may do `action`, as a refusal says it ("only supervisors can appeal")."""
+    roles = ACTIONS[action].roles
+    if Role.MEMBER in roles:
+        return texts("role.member")
+    named = [str(texts(f"role.{role.value}")) for role in _NAMED_ROLES if role in roles]
+    return Markup(str(texts("role.joiner")).join(named))
 
 
 def _excerpt(typed: str) -> str:

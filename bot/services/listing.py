@@ -40,18 +40,28 @@ class ListingService:
         cursor: str | None = None,
         limit: int = DEFAULT_PAGE,
         now: datetime | None = None,
+        after: Cursor | None = None,
+        before: Cursor | None = None,
     ) -> TicketPage:
-        """One page of the team's tickets that match `wanted`, and the cursor of the next."""
+        """One page of the team's tickets that match `wanted`, and the cursor of the next
+        (`after`/`before`: a decoded cursor, e.g. a button's compact one; `before` pages back,
+        and then `next_cursor` says whether a page precedes this one)."""
         require_team(actor, TeamAction.VIEW)
-        after = Cursor.decode(cursor, wanted.sort) if cursor else None
+        if cursor:
+            after = Cursor.decode(cursor, wanted.sort)
         window = self._window(actor.team_id, now)
         size = clamp_limit(limit)
 
         def body(tx: Transaction) -> TicketPage:
-            found, more = tx.listing.page(actor.team_id, wanted, window, after=after, limit=size)
+            found, more = tx.listing.page(
+                actor.team_id, wanted, window, after=after, limit=size, before=before
+            )
             total = tx.listing.count(actor.team_id, wanted, window)
             ids = {t.creator_id for t in found} | {t.assignee_id for t in found if t.assignee_id}
-            following = cursor_after(found[-1], wanted.sort).encode() if more else None
+            following = None
+            if more and found:
+                edge = found[0] if before is not None else found[-1]
+                following = cursor_after(edge, wanted.sort).encode()
             return TicketPage(found, tx.people.people(ids), following, total)
 
         return await self._db.read(body)

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.domain.changes import TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.errors import NotFound
+from bot.domain.exports import ExportFacts
 from bot.domain.model import Kind, TeamAction
 from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor, require_team
@@ -211,6 +212,17 @@ class QueryService:
         query = TicketRepository.export_query(actor.team_id, since)
         async for rows in self._db.stream(query):
             yield [ticket_from_row(row) for row in rows]
+
+    async def member(self, actor: Actor, ref: UserRef) -> int:
+        """The id of the team's member `ref` names (NotFound otherwise)."""
+        require_team(actor, TeamAction.VIEW)
+        return await self._db.read(lambda tx: member_id(tx, actor.team_id, ref))
+
+    async def export_facts(self, actor: Actor, tickets: list[Ticket]) -> dict[int, ExportFacts]:
+        """What an export adds to a batch of the team's tickets (ruling, appeal, counts, times)."""
+        require_team(actor, TeamAction.EXPORT)
+        ids = [t.id for t in tickets if t.id is not None and t.team_id == actor.team_id]
+        return await self._db.read(lambda tx: tx.events.export_facts(ids))
 
     async def people(self, user_ids: set[int]) -> dict[int, Person]:
         return await self._db.read(lambda tx: tx.people.people(user_ids))

@@ -30,7 +30,7 @@ from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
 from bot.services.people import Session
 from bot.services.tickets import Acted
-from handlers.telegram import dialogues, topics
+from handlers.telegram import dialogues, lead, topics
 from handlers.telegram.commands import show_ticket
 from handlers.telegram.turn import Turn, handler
 
@@ -50,6 +50,7 @@ _PERSONAL: Final = frozenset(
         Verb.CANCEL_CONFIRM,
         Verb.CANCEL_ABORT,
         Verb.FINISH,
+        Verb.LIST_PAGE,
     }
 )
 
@@ -289,6 +290,12 @@ BUTTONS: Final[Mapping[Verb, ButtonHandler]] = {
     Verb.TEAM: _team,
     Verb.TAKE_EVIDENCE: topics.take_evidence,
     Verb.PLATFORM_OPTION: _platform_option,
+    Verb.LIST_PAGE: lead.page_pressed,
+    Verb.OPEN: lead.open_pressed,
+    Verb.EVIDENCE_FILE: lead.file_pressed,
+    Verb.EVIDENCE_ALL: lead.album_pressed,
+    Verb.CLAIM: lead.claim_pressed,
+    Verb.EXTEND: lead.extend_pressed,
 }
 
 

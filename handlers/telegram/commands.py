@@ -12,16 +12,12 @@ from telegram.error import TelegramError
 
 from bot.domain.changes import ChangeTicket, TicketCommand, TicketRef, change_of
 from bot.domain.commands import (
-    ByOrder,
     Cancel,
     CollectEvidence,
     Command,
     CreateTicket,
     Export,
     Help,
-    ListCreated,
-    ListMine,
-    ListPending,
     RecordOutcome,
     SetLanguage,
     ShowTicket,
@@ -35,10 +31,8 @@ from bot.domain.dialogue import DialogueInput, begin
 from bot.domain.errors import UsageError
 from bot.domain.links import ticket_link_of
 from bot.domain.model import Action
-from bot.domain.people import Person
-from bot.domain.ticket import Ticket
-from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
+from bot.rendering.lead import evidence_buttons
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import name_of, tag
 from bot.services.people import Session
@@ -65,7 +59,7 @@ def parse(turn: Turn) -> Command:
     )
 
 
-async def _learn_mentions(turn: Turn) -> None:
+async def learn_mentions(turn: Turn) -> None:
     """People named by text mention (no username) become known, so they can be assigned.
 
     Being mentioned makes nobody a member: only the group says who is in it (they wrote
@@ -98,7 +92,7 @@ async def ticket(turn: Turn, command: CreateTicket | StartGuidedTicket) -> None:
         await dialogues.start_new_ticket(turn, command.description)
         return
     assert isinstance(command, CreateTicket)
-    await _learn_mentions(turn)
+    await learn_mentions(turn)
     await dialogues.create(turn, session, command, confirmed=False)
 
 
@@ -111,17 +105,18 @@ async def show_ticket(turn: Turn, session: Session, ticket: TicketRef) -> None:
     """Answer with the ticket, its timeline and evidence (/show, and the Show button)."""
     queries = turn.app.services.queries
     details = await queries.show(session.actor, number=ticket.number, ticket_id=ticket.ticket_id)
-    await turn.reply(
-        turn.app.renderer.details(
-            details.ticket,
-            details.timeline,
-            details.evidence,
-            details.people,
-            turn.texts,
-            session.team.zone,
-            turn.app.clock.now(),
-        )
+    shown = turn.app.renderer.details(
+        details.ticket,
+        details.timeline,
+        details.evidence,
+        details.people,
+        turn.texts,
+        session.team.zone,
+        turn.app.clock.now(),
     )
+    assert details.ticket.id is not None
+    files = evidence_buttons(details.ticket.id, details.evidence, turn.texts)
+    await turn.reply(Message(shown.text, shown.buttons + files))
 
 
 def _changed(
@@ -158,7 +153,7 @@ resume = _changed("reply.resumed", with_due=True)
 
 async def transfer(turn: Turn, command: Transfer) -> None:
     """/transfer <t> @user [reason] (or as a reply to a message of the new assignee)."""
-    await _learn_mentions(turn)
+    await learn_mentions(turn)
     acted = await turn.execute(change_of(command))
     people = await turn.app.services.people.people([acted.ticket.assignee_id or 0])
     await turn.say(
@@ -214,62 +209,6 @@ async def cancel(turn: Turn, command: Cancel) -> None:
     request = ChangeTicket(TicketRef(command.number), Action.REQUEST_CANCEL, command.reason)
     acted = await turn.execute(request)
     await turn.say("reply.cancel_requested", tag=tag(acted.ticket.number))
-
-
-async def mine(turn: Turn, command: ListMine) -> None:
-    """/mine — pending tickets assigned to me."""
-    session = await turn.session()
-    found = await turn.app.services.queries.mine(session.actor)
-    await _list(turn, turn.texts("list.mine"), found.tickets, found.people, found.total)
-
-
-async def created(turn: Turn, command: ListCreated) -> None:
-    """/created — tickets I created."""
-    session = await turn.session()
-    found = await turn.app.services.queries.created(session.actor)
-    await _list(turn, turn.texts("list.created"), found.tickets, found.people, found.total)
-
-
-async def pending(turn: Turn, command: ListPending) -> None:
-    """/pending [@user|#kind] — the team's to-do list (supervisors)."""
-    session = await turn.session()
-    await _learn_mentions(turn)
-    found = await turn.app.services.queries.pending(
-        session.actor, assignee=command.assignee, kind=command.kind
-    )
-    texts = turn.texts
-    if command.kind:
-        heading = texts("list.pending_kind", kind=turn.app.renderer.kind_label(command.kind, texts))
-    elif command.assignee:
-        who = command.assignee.name or f"@{command.assignee.username}"
-        heading = texts("list.pending_for", who=who)
-    else:
-        heading = texts("list.pending")
-    await _list(turn, heading, found.tickets, found.people, found.total)
-
-
-async def order(turn: Turn, command: ByOrder) -> None:
-    """/order <order_id> — every ticket of one order."""
-    session = await turn.session()
-    found = await turn.app.services.queries.by_order(session.actor, command.order_id)
-    heading = turn.texts("list.order", order=command.order_id)
-    await _list(turn, heading, found.tickets, found.people, found.total)
-
-
-async def _list(
-    turn: Turn,
-    heading: Markup,
-    tickets: list[Ticket],
-    people: dict[int, Person],
-    total: int | None,
-) -> None:
-    team = turn.team
-    assert team is not None
-    await turn.reply(
-        turn.app.renderer.ticket_list(
-            heading, tickets, people, turn.texts, team.zone, turn.app.clock.now(), total
-        )
-    )
 
 
 async def stats(turn: Turn, command: Stats) -> None:

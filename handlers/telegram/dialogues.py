@@ -7,7 +7,7 @@ work in groups with Telegram's privacy mode on.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import MAX_TEXT, CreateTicket, UserRef, parse_order_id
@@ -17,7 +17,7 @@ from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
 from bot.i18n import Markup
 from bot.rendering.callbacks import Verb, encode
-from bot.rendering.messages import Button, Message
+from bot.rendering.messages import Button, Keyboard, Message
 from bot.rendering.render import name_of, tag
 from bot.services.people import Session
 from bot.services.tickets import DuplicateFound
@@ -70,10 +70,14 @@ async def create(turn: Turn, session: Session, command: CreateTicket, *, confirm
         people = await services.people.people([ticket.assignee_id])
         assignee = name_of(people, ticket.assignee_id, texts)
         text = texts("reply.created", tag=tag(ticket.number), assignee=assignee, due=due)
+    claim: Keyboard = ()
+    if ticket.assignee_id is None and turn.in_group:
+        # Posted in the group with Claim: the first member to press takes it.
+        claim = ((Button(texts("lead.claim"), encode(Verb.CLAIM, ticket.id)),),)
     if turn.update.callback_query is not None:
-        await turn.edit(Message(text))
+        await turn.edit(Message(text, claim))
     else:
-        await turn.reply(Message(text))
+        await turn.reply(Message(text, claim))
 
 
 async def confirm_duplicate(turn: Turn) -> None:
@@ -115,6 +119,7 @@ async def _ask_kind(turn: Turn, order_id: str) -> None:
         )
         for index in range(0, len(names), 2)
     )
+    buttons += ((Button(texts("button.abort"), encode(Verb.NEW_ABORT)),),)
     await turn.reply(Message(texts("new.ask_kind", order=order_id), buttons))
 
 
@@ -137,6 +142,7 @@ async def choose_kind(turn: Turn, kind_name: str) -> None:
     if kind.default_assignee is not None:
         last.insert(0, Button(texts("button.default_assignee"), encode(Verb.NEW_ASSIGNEE, 0)))
     rows.append(tuple(last))
+    rows.append((Button(texts("button.abort"), encode(Verb.NEW_ABORT)),))
     await turn.answer()
     await turn.edit(
         Message(texts("new.ask_assignee", kind=kind.label(texts.language)), tuple(rows))
@@ -269,6 +275,11 @@ async def on_text(turn: Turn) -> bool:
     if dialogue is None or not dialogue.takes(DialogueInput.TEXT):
         return False
     text = message.text.strip()
+    if text.lower() in _CANCEL_WORDS and dialogue.takes(DialogueInput.ABORT):
+        # A reply prompt has no buttons: "取消" (cancel) as the answer discards the draft.
+        await end(turn, DialogueInput.ABORT)
+        await turn.say("reply.discarded")
+        return True
     if dialogue.step is DialogueStep.ORDER:
         order_id = parse_order_id(text)
         await _save(turn, dialogue.then(DialogueInput.TEXT, order_id=order_id))
@@ -286,6 +297,10 @@ async def on_text(turn: Turn) -> bool:
         await turn.app.dialogues.clear(turn.chat_id, turn.person.id)
         await turn.say("reply.noted", tag=tag(acted.ticket.number))
     return True
+
+
+#: Answers to a reply prompt that discard the ticket being drafted.
+_CANCEL_WORDS: Final = frozenset({"取消", "放弃", "cancel", "/cancel", "discard"})
 
 
 def answers_the_bot(turn: Turn) -> bool:

@@ -14,7 +14,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.domain.commands import Export
-from bot.domain.model import TeamAction, ticket_label
+from bot.domain.exports import ExportFacts
+from bot.domain.model import FINISHED_STATUSES, TeamAction, ticket_label
 from bot.domain.people import Person
 from bot.domain.permissions import require_team
 from bot.domain.ticket import Ticket
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: Files up to this size stay in memory; bigger exports spill to a temporary file.
 _IN_MEMORY: Final = 8 * 1024 * 1024
-_COLUMNS: Final = (
+EXPORT_COLUMNS: Final = (
     "number",
     "order",
     "kind",
@@ -42,6 +43,15 @@ _COLUMNS: Final = (
     "resolved",
     "in_time",
     "description",
+    "acknowledged",
+    "outcome_at",
+    "escalated",
+    "closed",
+    "ruling",
+    "appeal",
+    "cancel_reason",
+    "notes",
+    "evidence",
 )
 
 
@@ -49,16 +59,25 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
-def _row(
-    ticket: Ticket, people: dict[int, Person], texts: Texts, renderer: Renderer, zone: ZoneInfo
+def export_row(
+    ticket: Ticket,
+    facts: ExportFacts,
+    people: dict[int, Person],
+    texts: Texts,
+    renderer: Renderer,
+    zone: ZoneInfo,
 ) -> Sequence[Cell]:
     def name(user_id: int | None) -> str:
         person = people.get(user_id) if user_id is not None else None
         return person.display_name if person else ("" if user_id is None else str(user_id))
 
+    # On time: the outcome (or, for tickets before outcomes were timed, the resolution) came
+    # by the deadline.
+    answered = facts.outcome_at or ticket.resolved_at
+    finished = ticket.status in FINISHED_STATUSES
     in_time = ""
-    if ticket.resolved_at is not None:
-        in_time = str(texts("export.yes" if ticket.resolved_at <= ticket.due_at else "export.no"))
+    if answered is not None:
+        in_time = str(texts("export.yes" if answered <= ticket.due_at else "export.no"))
     return (
         ticket_label(ticket.number),
         ticket.order_id,
@@ -72,6 +91,15 @@ def _row(
         _local(ticket.resolved_at, zone),
         in_time,
         ticket.description,
+        _local(facts.acknowledged_at, zone),
+        _local(facts.outcome_at, zone),
+        _local(facts.escalated_at or ticket.escalated_at, zone),
+        _local(facts.closed_at or ticket.resolved_at if finished else None, zone),
+        facts.ruling,
+        facts.appeal,
+        facts.cancel_reason,
+        facts.notes,
+        facts.evidence,
     )
 
 
@@ -102,8 +130,10 @@ async def send_export(turn: Turn, session: Session, command: Export) -> None:
         async for batch in queries.export(session.actor, command.period):
             ids = {t.creator_id for t in batch} | {t.assignee_id for t in batch if t.assignee_id}
             people = await queries.people(ids)
+            facts = await queries.export_facts(session.actor, batch)
             for ticket in batch:
-                yield _row(ticket, people, texts, renderer, zone)
+                found = facts.get(ticket.id or 0, ExportFacts())
+                yield export_row(ticket, found, people, texts, renderer, zone)
 
     async def progress(count: int) -> None:
         try:
@@ -111,7 +141,7 @@ async def send_export(turn: Turn, session: Session, command: Export) -> None:
         except BadRequest as error:
             log.info("export progress not shown: %s", error.message)
 
-    header = [str(texts(f"export.{column}")) for column in _COLUMNS]
+    header = [str(texts(f"export.{column}")) for column in EXPORT_COLUMNS]
     stamp = turn.app.clock.now().astimezone(zone).strftime("%Y%m%d-%H%M")
     filename = f"tickets-{stamp}.{command.format.value}"
     with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY) as out:
@@ -124,4 +154,8 @@ async def send_export(turn: Turn, session: Session, command: Export) -> None:
             InputFile(out.read(), filename=filename),
             caption=texts("reply.export_done", count=texts.number(count)),
         )
-    await progress(count)
+    # The progress message ends with the total, as the file's caption says it.
+    try:
+        await status.edit_text(texts("reply.export_done", count=texts.number(count)))
+    except BadRequest as error:
+        log.info("export total not shown: %s", error.message)

@@ -27,6 +27,7 @@ from bot.domain.commands import (
     CollectEvidence,
     CreateTicket,
     Export,
+    Extend,
     Help,
     Hold,
     ListCreated,
@@ -45,7 +46,7 @@ from bot.domain.commands import (
     Transfer,
     Verdict,
 )
-from handlers.telegram import callbacks, commands, inline, members, uploads, workbench
+from handlers.telegram import callbacks, commands, inline, lead, members, uploads, workbench
 from handlers.telegram.commands import parse
 from handlers.telegram.context import BotApplication, BotContext
 from handlers.telegram.turn import Turn, handler
@@ -78,10 +79,11 @@ HANDLERS: Final[Mapping[type[Any], CommandHandlerFunction]] = dict(
         _on(Remind, commands.remind),
         _on(Hold, commands.hold),
         _on(Resume, commands.resume),
-        _on(ListMine, commands.mine),
-        _on(ListCreated, commands.created),
-        _on(ListPending, commands.pending),
-        _on(ByOrder, commands.order),
+        _on(ListMine, lead.mine),
+        _on(ListCreated, lead.created),
+        _on(ListPending, lead.pending),
+        _on(ByOrder, lead.order),
+        _on(Extend, lead.extend),
         _on(Stats, commands.stats),
         _on(Export, commands.export),
         _on(SetLanguage, commands.lang),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from telegram import Bot
+from telegram import Bot, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -38,6 +38,11 @@ class BotSender(Sender):
             reply_markup=reply_markup(message),
             disable_web_page_preview=True,
             message_thread_id=thread_id,
+            reply_parameters=(
+                ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                if message.reply_to is not None
+                else None
+            ),
         )
         return sent.message_id
 

@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.domain.actions import ACTIONS
 from bot.domain.changes import Channel, Origin, TicketRef
 from bot.domain.errors import Conflict, DomainError, NotFound, Refused, UsageError
+from bot.domain.exports import ExportFacts
 from bot.domain.listing import Bucket, SortOrder, TicketFilter
 from bot.domain.model import Action, Language, Status, TeamAction
 from bot.domain.permissions import may_team, require_team
@@ -29,8 +30,7 @@ from bot.rendering.render import Renderer
 from bot.services.container import Services
 from bot.services.tickets import EvidenceFile
 from bot.services.workbench import WorkbenchTeam
-from handlers.telegram.exports import _COLUMNS as EXPORT_COLUMNS
-from handlers.telegram.exports import _row as export_row
+from handlers.telegram.exports import EXPORT_COLUMNS, export_row
 from handlers.workbench.auth import Caller, add_sign_in_route, caller_of
 from handlers.workbench.files import UploadRefused
 from handlers.workbench.shapes import person_json, ticket_json
@@ -423,8 +423,10 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             cursor = None
             while True:
                 page = await services.listing.search(actor, wanted, cursor=cursor, limit=200)
+                facts = await services.queries.export_facts(actor, list(page.tickets))
                 for found in page.tickets:
-                    yield export_row(found, page.people, texts, bench.renderer, zone)
+                    extra = facts.get(found.id or 0, ExportFacts())
+                    yield export_row(found, extra, page.people, texts, bench.renderer, zone)
                 if page.next_cursor is None:
                     return
                 cursor = page.next_cursor

@@ -43,7 +43,7 @@ async def test_agreed_with_an_album_and_a_pdf_resolves_with_four_evidence_files(
     ticket = await world.ticket(1)
     assert (ticket.status, ticket.outcome) == (Status.RESOLVED, Outcome.AGREED)
     resolved_card = world.core.message(ASSIGNEE.id, int(str(card["message_id"]))) or {}
-    assert "🤝 协商结果：已与客户协商一致" in resolved_card["text"]
+    assert "📋 协商结果：已与客户协商一致" in resolved_card["text"]
     ask = world.last_bot_message(ASSIGNEE.id)
     assert (
         ask["text"] == "#T1：已与客户协商一致。请发送协商凭证（截图、文件），完成后点“完成上传”。"
@@ -111,14 +111,15 @@ async def test_not_agreed_escalates_and_alerts_the_supervisors_in_the_group(
 ) -> None:
     card = await _ticket_for_zhou(world, kind="collab")
 
-    await world.press_text(ASSIGNEE, ASSIGNEE.id, card, "⚠️ 未协商一致")
+    await world.press_text(ASSIGNEE, ASSIGNEE.id, card, "🙅 未协商一致")
     await world.deliver()
 
     ticket = await world.ticket(1)
     assert (ticket.status, ticket.outcome) == (Status.ESCALATED, Outcome.DISAGREED)
     alert = world.last_bot_message(GROUP)
     assert alert["text"] == (
-        "🚨 #T1 已升级：Zhou Hao 未能与客户协商一致，平台客服将介入。\n主管：Wang Lei"
+        "🚨 #T1 协同工单 · 订单 TB20261102001 已升级："
+        "Zhou Hao 未能与客户协商一致，平台客服将介入。\n主管：Wang Lei"
     )
     mentions = [e for e in alert["entities"] if e["type"] == "text_mention"]
     assert [e["user"]["id"] for e in mentions] == [SUPERVISOR.id]
@@ -230,7 +231,10 @@ async def test_the_deadline_reminds_the_assignee_then_escalates_to_the_superviso
     await world.bot.sweeper.sweep()
     await world.deliver()
     alert = world.last_bot_message(GROUP)
-    assert alert["text"] == "⏰ #T1 超时升级：Zhou Hao 未在 11月3日 09:00 前回复。\n主管：Wang Lei"
+    assert (
+        alert["text"] == "⏰ #T1 售后处理 · 订单 TB20261102001 超时升级："
+        "Zhou Hao 未在 11月3日 09:00 前回复。\n主管：Wang Lei"
+    )
     assert sorted(world.entities(alert, "text_mention")) == ["Wang Lei", "Zhou Hao"]
     assert (await world.ticket(1)).status is Status.ESCALATED
     assert await world.timeline(1) == [

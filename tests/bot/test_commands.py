@@ -107,7 +107,9 @@ async def test_the_lists_mine_created_pending_and_order(world: BotWorld) -> None
     await world.send(ASSIGNEE, GROUP, "/mine")
     assert world.last_bot_message(GROUP)["text"] == (
         "待我处理的工单\n🟡 #T1 售后处理 · TB1001 · Zhou Hao\n"
-        "    ⏱ 截止：11月3日 09:00（还剩 24小时）"
+        "    杯子碎了，要求补发\n"
+        "    ⏱ 截止：11月3日 09:00（还剩 24小时）\n"
+        "第 1/1 页 · 共 1 个工单"
     )
     await world.send(AGENT, GROUP, "/mine")
     assert world.last_bot_message(GROUP)["text"] == "待我处理的工单\n暂无工单。"
@@ -125,7 +127,7 @@ async def test_the_lists_mine_created_pending_and_order(world: BotWorld) -> None
     assert "🟡 #T2 发货 · TB1002 · Chen Jing" in pending
     await world.send(SUPERVISOR, GROUP, "/pending @chenjing_wh")
     by_person = world.last_bot_message(GROUP)["text"]
-    assert by_person.startswith("@chenjing_wh 的待处理工单\n🟡 #T2")
+    assert by_person.startswith("Chen Jing 的待处理工单\n🟡 #T2")
     assert "#T1" not in by_person
     await world.send(SUPERVISOR, GROUP, "/pending #售后处理")
     by_kind = world.last_bot_message(GROUP)["text"]
@@ -171,10 +173,10 @@ async def test_export_csv_is_a_document_with_a_bom_and_chinese_text(world: BotWo
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:4] == ["工单号", "订单号", "类型", "状态"]
     assert rows[1][:7] == ["T1", "TB1001", "售后处理", "待处理", "", "Lin Mei", "Zhou Hao"]
-    assert rows[1][-1] == "杯子碎了，要求补发"
+    assert rows[1][11] == "杯子碎了，要求补发"
     assert rows[2][1] == "TB1002"
-    progress = [t for t in world.bot_texts(SUPERVISOR.id) if t.startswith("正在导出")]
-    assert progress == ["正在导出……已导出 2 行。"]
+    # The progress message ends with the total.
+    assert world.bot_texts(SUPERVISOR.id)[-2:] == ["导出完成：共 2 个工单。"] * 2
 
 
 async def test_export_xlsx_for_a_period_opens_as_a_spreadsheet(world: BotWorld) -> None:
@@ -193,18 +195,18 @@ async def test_export_xlsx_for_a_period_opens_as_a_spreadsheet(world: BotWorld) 
     assert sheet is not None
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert [row[1] for row in rows] == ["订单号", "TB1001", "TB1002"]
-    assert rows[1][-1] == "杯子碎了，要求补发"
+    assert rows[1][11] == "杯子碎了，要求补发"
 
 
 async def test_verdict_appeal_and_reopen_on_an_escalated_ticket(world: BotWorld) -> None:
     await world.send(AGENT, GROUP, "/ticket TB1001 #collab @zhouhao_aftersale 平台协同工单")
     await world.deliver()
     await world.press_text(
-        ASSIGNEE, ASSIGNEE.id, world.last_bot_message(ASSIGNEE.id), "⚠️ 未协商一致"
+        ASSIGNEE, ASSIGNEE.id, world.last_bot_message(ASSIGNEE.id), "🙅 未协商一致"
     )
 
     await world.send(AGENT, GROUP, "/verdict 1 平台判定全额退款")
-    assert world.last_bot_message(GROUP)["text"] == "你没有权限记录裁定。"
+    assert world.last_bot_message(GROUP)["text"] == "只有主管可以记录裁定。"
     await world.send(SUPERVISOR, GROUP, "/verdict 1 平台判定全额退款")
     assert world.last_bot_message(GROUP)["text"] == "⚖️ 已记录裁定，#T1 已结案。"
     await world.deliver()
@@ -221,7 +223,7 @@ async def test_verdict_appeal_and_reopen_on_an_escalated_ticket(world: BotWorld)
 
     world.clock.advance(timedelta(days=2))
     await world.send(AGENT, GROUP, "/reopen 1")
-    assert world.last_bot_message(GROUP)["text"] == "你没有权限重新打开。"
+    assert world.last_bot_message(GROUP)["text"] == "只有主管可以重新打开。"
     await world.send(SUPERVISOR, GROUP, "/reopen 1 客户又来投诉")
     assert world.last_bot_message(GROUP)["text"] == "🔄 #T1 已重新打开，新截止时间 11月5日 09:00。"
     ticket = await world.ticket(1)

@@ -37,7 +37,7 @@ async def test_one_line_ticket_in_chinese_reaches_the_assignee_as_a_card(world: 
     assert list(world.buttons(card)) == [
         "✋ 确认接单",
         "🤝 已协商一致",
-        "⚠️ 未协商一致",
+        "🙅 未协商一致",
         "📎 上传凭证",
         "📝 备注",
         "↪️ 转派",
@@ -89,7 +89,7 @@ async def test_guided_ticket_asks_step_by_step_and_warns_of_an_open_duplicate(
 
     await world.send(AGENT, GROUP, "/ticket")
     ask_order = world.last_bot_message(GROUP)
-    assert ask_order["text"] == "新建工单：请回复订单号。"
+    assert ask_order["text"] == "新建工单：请回复订单号（回复“取消”可放弃）。"
     assert world.core.chat_view(GROUP)["force_reply_message_id"] == ask_order["message_id"]
 
     await world.reply(AGENT, GROUP, ask_order, "TB1001")
@@ -106,7 +106,7 @@ async def test_guided_ticket_asks_step_by_step_and_warns_of_an_open_duplicate(
     assert "reply_markup" not in chosen
 
     ask_description = world.last_bot_message(GROUP)
-    assert ask_description["text"] == "请回复工单说明。"
+    assert ask_description["text"] == "请回复工单说明（回复“取消”可放弃）。"
     # A selective prompt must answer the agent's own message, or it asks nobody.
     assert ask_description["reply_to_message"]["from"]["id"] == AGENT.id
     await world.reply(AGENT, GROUP, ask_description, "客户第二次来问，要求退款")

@@ -21,7 +21,10 @@ ZH = Expected(
     created="🆕 已创建 #T1，处理人 Wang Lei，截止 11月3日 09:00。",
     agreed_button="🤝 Agreed",
     resolved_notice="✅ #T1 已解决（Wang Lei）：已与客户协商一致",
-    escalated_notice="🚨 #T2 已升级：Zhou Hao 未能与客户协商一致，平台客服将介入。\n主管：Wang Lei",
+    escalated_notice=(
+        "🚨 #T2 协同工单 · 订单 TB1002 已升级："
+        "Zhou Hao 未能与客户协商一致，平台客服将介入。\n主管：Wang Lei"
+    ),
     usage="缺少工单号。\n用法：/show <工单号> — 例如 /show T1042",
 )
 EN = Expected(
@@ -29,7 +32,8 @@ EN = Expected(
     agreed_button="🤝 Agreed",
     resolved_notice="✅ #T1 resolved by Wang Lei: agreed with the customer",
     escalated_notice=(
-        "🚨 #T2 escalated: Zhou Hao could not agree with the customer — the platform's "
+        "🚨 #T2 Collaborative work order · order TB1002 escalated: "
+        "Zhou Hao could not agree with the customer — the platform's "
         "customer service will step in.\nSupervisors: Wang Lei"
     ),
     usage="Which ticket? Give its number.\nUse: /show <ticket> — e.g. /show T1042",
@@ -50,7 +54,7 @@ async def _same_flow(world: BotWorld, expected: Expected) -> None:
     assert chinese_card["text"].startswith("🟡 #T2 · 协同工单 · 待处理\n🧾 订单：TB1002")
 
     await world.press_text(SUPERVISOR, SUPERVISOR.id, english_card, expected.agreed_button)
-    await world.press_text(ASSIGNEE, ASSIGNEE.id, chinese_card, "⚠️ 未协商一致")
+    await world.press_text(ASSIGNEE, ASSIGNEE.id, chinese_card, "🙅 未协商一致")
     await world.deliver()
 
     assert world.bot_texts(GROUP)[-2:] == [expected.resolved_notice, expected.escalated_notice]

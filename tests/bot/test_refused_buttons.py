@@ -56,7 +56,7 @@ async def _refused(
         ("agr:1:x", FORGED),
         ("ack:1:" + "9" * 40, FORGED),
         ("ack:999", "本团队没有这个工单。"),
-        ("cap:1", "你没有权限批准取消。"),
+        ("cap:1", "只有主管可以批准取消。"),
     ],
 )
 async def test_a_forged_press_is_refused_and_changes_nothing(
@@ -105,8 +105,8 @@ async def test_a_stranger_cannot_approve_a_cancellation(world: BotWorld) -> None
     agent = await _refused(world, AGENT, GROUP, request, world.buttons(request)["✖️ 驳回"])
 
     # An alert in the group speaks the group's language, like everything else there.
-    assert stranger == "你没有权限批准取消。"
-    assert agent == "你没有权限驳回取消申请。"
+    assert stranger == "只有主管可以批准取消。"
+    assert agent == "只有主管可以驳回取消申请。"
 
 
 async def test_a_member_cannot_press_a_supervisors_cancel_confirmation(world: BotWorld) -> None:

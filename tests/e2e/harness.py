@@ -85,6 +85,7 @@ def config_text(
     language: str = "en",
     extra: str = "",
     database_url: str | None = None,
+    team_extra: str = "",
 ) -> str:
     group = core.scenario.groups[0]
     supervisors = [p.id for p in core.scenario.personas if p.role == "supervisor"]
@@ -114,6 +115,7 @@ name = "E2E team"
 language = "{language}"
 timezone = "Asia/Shanghai"
 supervisors = {supervisors}
+{team_extra}
 
 [sla]
 reply_within = "{reply_within}"

@@ -40,14 +40,14 @@ GROUP_SAYS = {
     "en": {
         "created": "#T1 created",
         "resolved": "#T1 resolved",
-        "escalated": "#T2 escalated",
+        "escalated": "order TB7002 escalated",
         "cancelled": "#T2 cancelled",
         "confirm": "Yes, cancel it",
     },
     "zh": {
         "created": "已创建 #T1",
         "resolved": "#T1 已解决",
-        "escalated": "#T2 超时升级",
+        "escalated": "订单 TB7002 超时升级",
         "cancelled": "已取消 #T2",
         "confirm": "确认取消",
     },

@@ -7,7 +7,15 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.errors import UsageError
-from bot.domain.listing import Bucket, DayWindow, SortOrder, TicketFilter
+from bot.domain.listing import (
+    Bucket,
+    DayWindow,
+    SortOrder,
+    TicketFilter,
+    compact_cursor,
+    deadline_cursor,
+    from_compact,
+)
 from bot.domain.model import Action, Status
 from bot.domain.ticket import Ticket
 from storage.database import Database
@@ -252,3 +260,51 @@ async def test_the_deadline_list_reads_the_team_index(db: Database, clock: FakeC
     # The team's deadline order is read from its index, so no sort of every ticket (0013).
     assert "ix_tickets_team_id_due_at_id" in plan
     assert "TEMP B-TREE" not in plan
+
+
+async def test_a_page_back_by_a_compact_cursor_is_the_page_before(
+    db: Database, clock: FakeClock
+) -> None:
+    """The chat's ◀: keyset backwards from a button's compact cursor, ties broken by id."""
+    world = await build_world(db, clock)
+    await _seven(world, clock)
+    actor = world.actor(SUPERVISOR)
+    wanted = TicketFilter()
+    first = await world.services.listing.search(actor, wanted, limit=3)
+    second = await world.services.listing.search(
+        actor,
+        wanted,
+        limit=3,
+        after=from_compact(compact_cursor(deadline_cursor(first.tickets[-1]))),
+    )
+    assert [t.number for t in second.tickets] == [4, 5, 6]
+
+    back = await world.services.listing.search(
+        actor,
+        wanted,
+        limit=3,
+        before=from_compact(compact_cursor(deadline_cursor(second.tickets[0]))),
+    )
+
+    assert [t.number for t in back.tickets] == [1, 2, 3]
+    assert back.next_cursor is None  # nothing before the first page
+    middle = await world.services.listing.search(
+        actor,
+        wanted,
+        limit=2,
+        before=from_compact(compact_cursor(deadline_cursor(second.tickets[-1]))),
+    )
+    assert [t.number for t in middle.tickets] == [4, 5]
+    assert middle.next_cursor is not None
+
+
+async def test_an_exact_order_id_lists_that_order_only(db: Database, clock: FakeClock) -> None:
+    world = await build_world(db, clock)
+    await world.create("TB100", description="a")
+    await world.create("TB1001", description="b")
+
+    page = await world.services.listing.search(
+        world.actor(AGENT), TicketFilter(order_id="TB100"), limit=10
+    )
+
+    assert [t.order_id for t in page.tickets] == ["TB100"]
