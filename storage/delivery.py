@@ -206,6 +206,13 @@ class CardRepository:
         value = result.scalar_one_or_none()
         return int(value) if value is not None else None
 
+    def group_chats(self, ticket_id: int) -> list[int]:
+        """The groups where a card of the ticket is shown (an assignee's fallback card)."""
+        result = self._connection.execute(
+            select(cards.c.chat_id).where(cards.c.ticket_id == ticket_id, cards.c.chat_id < 0)
+        )
+        return [int(chat_id) for chat_id in result.scalars()]
+
     def remember(self, ticket_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         statement = upsert(self._connection, cards).values(
             ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, updated_at=now

@@ -244,6 +244,8 @@ class Planner:
             ticket = facts.tickets.get(notice.ticket_id)
             if ticket is None or ticket.id is None:
                 return Skipped(row, "ticket no longer exists")
+            if chat_id < 0:
+                return self._group_card(row, chat_id, ticket, team, facts, texts, now)
             message = self._renderer.card(
                 ticket,
                 chat_id,
@@ -280,7 +282,21 @@ class Planner:
             return TelegramDelivery(row, chat_id, Message(text, ((finish,),)))
         if isinstance(notice, DmFallback):
             message = self._fallback(notice, team, facts, texts, now)
-            return TelegramDelivery(row, chat_id, message)
+            card_of = notice.ticket_id if notice.original is None else None
+            if card_of is None:
+                return TelegramDelivery(row, chat_id, message)
+            ticket = facts.tickets.get(card_of)
+            if ticket is not None and ticket.assignee_id != notice.user_id:
+                # A former assignee's card: the group's card follows the ticket, not them.
+                return Skipped(row, "the refused card is no longer its user's")
+            # A refused card becomes the ticket's card in the group: redrawn in place later.
+            return TelegramDelivery(
+                row,
+                chat_id,
+                message,
+                edit_message_id=None if notice.resend else facts.cards.get((card_of, chat_id)),
+                card_ticket_id=card_of,
+            )
         message = render_notice(
             self._renderer,
             notice,
@@ -293,6 +309,32 @@ class Planner:
         if chat_id < 0 and not message.buttons:
             message = self._with_open(message, team.id, notice.ticket.number, texts)
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
+
+    def _group_card(
+        self,
+        row: OutboxRow,
+        chat_id: int,
+        ticket: Ticket,
+        team: Team,
+        facts: _Facts,
+        texts: Texts,
+        now: datetime,
+    ) -> Delivery:
+        """Redraw a ticket's card in the group (where it went because its assignee had not
+        started the bot): the call while they cannot be written to, else the summary."""
+        card_id = facts.cards.get((ticket.id or 0, chat_id))
+        if card_id is None:
+            return Skipped(row, "no card of the ticket in the group")
+        assignee = facts.people.get(ticket.assignee_id or 0)
+        if assignee is not None and assignee.dm_open is False:
+            fallback = DmFallback(assignee.id, ticket.number, ticket.id, "", self._bot_username())
+            message = self._fallback(fallback, team, facts, texts, now)
+        else:
+            summary = self._renderer.summary(ticket, facts.people, texts, team.zone, now)
+            message = Message(summary)
+        return TelegramDelivery(
+            row, chat_id, message, edit_message_id=card_id, card_ticket_id=ticket.id
+        )
 
     def _with_open(self, message: Message, team_id: int, number: int, texts: Texts) -> Message:
         """A group notice without buttons of its own carries an "Open" button: the ticket's
@@ -356,5 +398,6 @@ def fallback_notice(
             message.text,
             bot_username,
             original=to_json(notice) if isinstance(notice, EventNotice) else None,
+            resend=isinstance(notice, CardNotice) and notice.resend,
         ),
     )
