@@ -21,7 +21,7 @@ from telegram import (
     WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
@@ -31,6 +31,7 @@ from bot.domain.durations import format_duration
 from bot.domain.model import Language, Role
 from bot.i18n import Catalogs
 from bot.notifier.dispatcher import Dispatcher
+from bot.notifier.pacer import Pacer, PaceRules
 from bot.notifier.plan import Planner
 from bot.notifier.platform import PlatformPoster
 from bot.notifier.topics import TopicKeeper
@@ -43,6 +44,7 @@ from handlers.telegram.archive import EvidenceArchive, download
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.forum import BotForum
 from handlers.telegram.members import sync_admins
+from handlers.telegram.pacing import PacedRateLimiter
 from handlers.telegram.polling import LONG_POLL, Poller
 from handlers.telegram.routes import register
 from handlers.telegram.sender import BotSender
@@ -237,6 +239,8 @@ def build_bot(
     dispatcher_bot = Bot(
         token, base_url=telegram.base_url, base_file_url=telegram.base_file_url, request=request
     )
+    #: One per process: everything sent to a chat, by handlers or the dispatcher, is paced here.
+    pacer = Pacer(PaceRules.of(settings.dispatcher))
     archive_dir = settings.evidence.archive_dir
     archiver = EvidenceArchive(dispatcher_bot, archive_dir) if archive_dir else None
     services = build_services(settings, database, clock, archiver=archiver)
@@ -255,9 +259,9 @@ def build_bot(
         .base_url(telegram.base_url)
         .base_file_url(telegram.base_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        # Direct replies share a group's 20 messages/minute with notices: wait out a 429
-        # rather than fail the command.
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Direct replies take their slots from the pacer the dispatcher uses: a chat's
+        # replies, cards and notices are spaced together (a 429 holds that chat only).
+        .rate_limiter(PacedRateLimiter(pacer))
     )
     if request is not None:
         builder = builder.request(request)
@@ -298,6 +302,7 @@ def build_bot(
         group_chat_of=services.directory.group_chat,
         http=http,
         platforms=platforms,
+        pacer=pacer,
     )
     database.write_health.now = clock.now
     return TicketBot(

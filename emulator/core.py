@@ -306,6 +306,11 @@ class EmulatorCore:
     def flood_limits(self) -> bool:
         return self._flood.enabled
 
+    def impose_flood_wait(self, chat_id: int | None, seconds: int) -> None:
+        """Refuse sends to `chat_id` (None: to every chat) with 429 for `seconds`, as Telegram
+        may at any time; effective while flood limits are on."""
+        self._flood.impose(chat_id, seconds)
+
     def set_flood_limits(self, enabled: bool) -> None:
         """Switch flood limits on or off; switching resets the windows."""
         self._flood.enabled = enabled

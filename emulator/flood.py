@@ -46,6 +46,13 @@ class FloodLimiter:
         self._per_chat.clear()
         self._blocked_until.clear()
 
+    def impose(self, chat_id: int | None, seconds: int) -> None:
+        """A flood wait Telegram imposes for reasons of its own (another process of the same
+        bot, an anti-spam rule): sends to `chat_id` (None: to any chat) are refused for
+        `seconds`, each refusal announcing what is left of it."""
+        until = self._clock() + seconds
+        self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, until), until)
+
     def check(self, chat_id: int, is_group: bool) -> int | None:
         """Seconds to wait (whole, at least 1) when a send to `chat_id` is refused, else None."""
         if not self.enabled:

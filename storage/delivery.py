@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import RowMapping, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import RowMapping, Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
@@ -190,29 +190,42 @@ class OutboxRepository:
         return [_row(row) for row in result.mappings()]
 
 
-_CARD_LOOKUP: Final = select(cards.c.message_id).where(
-    and_(cards.c.ticket_id == bindparam("ticket_id"), cards.c.chat_id == bindparam("chat_id"))
-)
-
-
 class CardRepository:
-    def __init__(self, connection: Connection) -> None:
+    """Messages kept per (ticket, chat): the cards (`cards`), or a ticket's first escalation in
+    a group (`escalation_messages`), which share their shape."""
+
+    def __init__(self, connection: Connection, table: Table = cards) -> None:
         self._connection = connection
+        self._table = table
+        self._lookup = select(table.c.message_id).where(
+            and_(
+                table.c.ticket_id == bindparam("ticket_id"),
+                table.c.chat_id == bindparam("chat_id"),
+            )
+        )
 
     def message_id(self, ticket_id: int, chat_id: int) -> int | None:
         result = self._connection.execute(
-            _CARD_LOOKUP, {"ticket_id": ticket_id, "chat_id": chat_id}
+            self._lookup, {"ticket_id": ticket_id, "chat_id": chat_id}
         )
         value = result.scalar_one_or_none()
         return int(value) if value is not None else None
 
+    def group_chats(self, ticket_id: int) -> list[int]:
+        """The groups where a card of the ticket is shown (an assignee's fallback card)."""
+        result = self._connection.execute(
+            select(cards.c.chat_id).where(cards.c.ticket_id == ticket_id, cards.c.chat_id < 0)
+        )
+        return [int(chat_id) for chat_id in result.scalars()]
+
     def remember(self, ticket_id: int, chat_id: int, message_id: int, now: datetime) -> None:
-        statement = upsert(self._connection, cards).values(
+        table = self._table
+        statement = upsert(self._connection, table).values(
             ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, updated_at=now
         )
         self._connection.execute(
             statement.on_conflict_do_update(
-                index_elements=[cards.c.ticket_id, cards.c.chat_id],
+                index_elements=[table.c.ticket_id, table.c.chat_id],
                 set_={"message_id": message_id, "updated_at": now},
             )
         )

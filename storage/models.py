@@ -253,6 +253,21 @@ class Card(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class EscalationMessage(Base):
+    """A ticket's first escalation in a group, which later escalations answer instead of
+    starting a new thread. Kept apart from `cards`: a card is redrawn as its ticket changes,
+    an escalation keeps what it said."""
+
+    __tablename__ = "escalation_messages"
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(TelegramId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class TicketTopic(Base):
     """The forum topic of a ticket (a team with `topics = "per_ticket"`): wanted when the
     ticket is created, opened by the topic keeper, renamed, closed and reopened as its status

@@ -11,6 +11,7 @@ from storage.listing import ListingRepository
 from storage.people import PeopleRepository
 from storage.platform import PlatformRepository
 from storage.search import TicketSearch
+from storage.tables import escalation_messages
 from storage.tickets import EventRepository, EvidenceRepository, TicketRepository
 from storage.tokens import TokenRepository
 from storage.topics import TopicRepository
@@ -35,6 +36,7 @@ class Transaction:
         self.listing = ListingRepository(connection)
         self.outbox = OutboxRepository(connection)
         self.cards = CardRepository(connection)
+        self.escalations = CardRepository(connection, escalation_messages)
         self.people = PeopleRepository(connection)
         self.dialogues = DialogueRepository(connection)
         self.processed = ProcessedUpdateRepository(connection)

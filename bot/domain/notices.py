@@ -81,6 +81,8 @@ class DmFallback:
     #: The refused event notice itself (as stored), so the group reads it in its own language
     #: rather than in the language `text` was rendered in for the private chat.
     original: dict[str, Any] | None = None
+    #: A refused card sent anew on purpose (a nudge): posted again, not edited in place.
+    resend: bool = False
 
 
 @dataclass(frozen=True, slots=True)

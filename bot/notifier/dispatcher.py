@@ -7,13 +7,14 @@ flight when a process died: at most one per destination per crash, since a desti
 most one row in flight. Webhook receivers can drop such repeats by the X-Ticketbot-Delivery id.
 
 Order: a destination's rows go out strictly by id, one at a time (the claim never hands out a
-row while an older row of its destination is pending). Limits: each destination is held for
-`private_chat_interval` (1 s) or 60 / `group_messages_per_minute` s after each message, in the
-database so that every process honours it; sends across destinations are spaced by an
-in-process pacer at `messages_per_second` (with several processes, give each its share); all
-2% under the configured figures, since Telegram's windows punish sending right at them.
-A 429 holds its destination for exactly retry_after and pauses this process's sending for as
-long, since Telegram does not say whether the flood wait is the chat's or the whole bot's.
+row while an older row of its destination is pending). Limits: every send takes its slot from
+the process's one pacer (bot/notifier/pacer.py), which the direct replies of the handlers share,
+so a chat's cards, notices and replies together stay under its limit; a chat whose next slot is
+further off than INLINE_WAIT (a group busy with replies) is deferred in the database rather
+than waited for, so the rest of the round goes on. After each message its destination is also
+held in the database for the chat's interval, so that other processes honour it (with several
+processes, give each its share of `messages_per_second`). A 429 holds its chat, and only it,
+for exactly retry_after: in the pacer and in the database.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.clock import Clock
 from bot.config import DispatcherSettings, WebhookTarget
 from bot.domain.notices import Notice, PlatformMessage
+from bot.notifier.pacer import Pacer, PaceRules
 from bot.notifier.plan import (
     Delivery,
     Planner,
@@ -54,46 +56,15 @@ from storage.transaction import Transaction
 
 log = logging.getLogger(__name__)
 
-#: Telegram's limits are approximate; pacing exactly at them draws flood waits at the window's
-#: edge, so the dispatcher stays this factor under them.
-HEADROOM: Final = 1.02
+#: A chat whose next slot is at most this many seconds away is waited for in the round; one
+#: further off is deferred in the database (no attempt counted) and claimed again then.
+INLINE_WAIT: Final = 2.5
 #: Longest wait between retries of a failing notification.
 MAX_BACKOFF: Final = timedelta(minutes=10)
 #: Rows claimed per round; at most one per destination.
 CLAIM_LIMIT: Final = 50
 _NOT_MODIFIED: Final = "message is not modified"
 _EDIT_GONE: Final = ("message to edit not found", "message can't be edited")
-
-
-class Pacer:
-    """Hands out send slots at least `interval` seconds apart (no bursts), to concurrent
-    callers, and holds every slot back while a flood wait lasts.
-
-    Written here rather than taken from aiolimiter: its leaky bucket lets a full bucket burst,
-    which Telegram's sliding windows punish, with capacity 1 it re-arms its timer in a tight
-    loop when the loop clock is compressed in tests, and it has no notion of a pause.
-    """
-
-    def __init__(self, interval: float) -> None:
-        self._interval = interval
-        self._next = 0.0
-        self._resume_at = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Nothing goes out for `seconds` (a flood wait), not even slots already given out."""
-        until = asyncio.get_running_loop().time() + seconds
-        self._resume_at = max(self._resume_at, until)
-
-    async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            slot = max(now, self._next, self._resume_at)
-            self._next = slot + self._interval
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if loop.time() >= self._resume_at:
-                return
 
 
 class Sender:
@@ -120,6 +91,7 @@ class _Outcome:
     #: Hold the destination (flood wait or per-chat spacing) until this time.
     hold_until: datetime | None = None
     card: tuple[int, int, int] | None = None  # ticket_id, chat_id, message_id
+    escalation: tuple[int, int, int] | None = None  # the same, of a first escalation
     refused_user: int | None = None
     fallback: Notice | None = None
     #: A platform's final answer (None: accepted) to the message of a platform delivery.
@@ -140,6 +112,7 @@ class Dispatcher:
         group_chat_of: Callable[[int], int | None] = lambda team_id: None,
         http: aiohttp.ClientSession | None = None,
         platforms: PlatformPoster | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
@@ -152,8 +125,8 @@ class Dispatcher:
         self._http = http
         self._platforms = platforms
         self._owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
-        # Evenly spaced, no burst: Telegram counts messages in sliding windows.
-        self._pacer = Pacer(HEADROOM / settings.messages_per_second)
+        # Shared with the direct replies (the composition root passes the process's pacer).
+        self._pacer = pacer or Pacer(PaceRules.of(settings))
         # The database sets it after a commit that wrote to the outbox.
         self._wake = database.outbox_written
 
@@ -228,7 +201,12 @@ class Dispatcher:
 
     async def _telegram(self, delivery: TelegramDelivery) -> _Outcome:
         row, chat_id = delivery.row, delivery.chat_id
-        await self._pacer.wait()
+        busy = self._pacer.ready_in(chat_id)
+        if busy > INLINE_WAIT:
+            # Replies (or another round) took this chat's next slots: come back then.
+            until = self._clock.now() + timedelta(seconds=busy)
+            return _Outcome(row, hold_until=until, error="paced: the chat is busy")
+        await self._pacer.wait(chat_id)
         try:
             message_id = delivery.edit_message_id
             if message_id is not None:
@@ -246,7 +224,7 @@ class Dispatcher:
         except RetryAfter as error:
             wait = _seconds(error.retry_after)
             until = self._clock.now() + wait
-            self._pacer.pause(wait.total_seconds())
+            self._pacer.hold(chat_id, wait.total_seconds())
             log.warning(
                 "flood wait %.0fs on chat %s (outbox #%s)", wait.total_seconds(), chat_id, row.id
             )
@@ -267,15 +245,22 @@ class Dispatcher:
             if delivery.card_ticket_id is not None and message_id is not None
             else None
         )
-        return _Outcome(row, sent=True, hold_until=self._spacing(chat_id), card=card)
+        escalation = (
+            (delivery.escalation_ticket_id, chat_id, message_id)
+            if delivery.escalation_ticket_id is not None and message_id is not None
+            else None
+        )
+        return _Outcome(
+            row,
+            sent=True,
+            hold_until=self._spacing(chat_id),
+            card=card,
+            escalation=escalation,
+        )
 
     def _spacing(self, chat_id: int) -> datetime:
-        settings = self._settings
-        if chat_id > 0:
-            interval = settings.private_chat_interval
-        else:
-            interval = timedelta(minutes=1) / settings.group_messages_per_minute
-        return self._clock.now() + interval * HEADROOM
+        """Until when other processes leave the chat alone after a message."""
+        return self._clock.now() + timedelta(seconds=self._pacer.rule.rules.interval(chat_id))
 
     def _refused(self, delivery: TelegramDelivery, error: Forbidden) -> _Outcome:
         """403: a private chat the user never opened (or blocked) goes to the team's group."""
@@ -355,6 +340,8 @@ class Dispatcher:
             tx.outbox.defer_destination(row.destination, outcome.hold_until)
         if outcome.card is not None:
             tx.cards.remember(*outcome.card, now)
+        if outcome.escalation is not None:
+            tx.escalations.remember(*outcome.escalation, now)
         if outcome.refused_user is not None:
             tx.people.set_dm_open(outcome.refused_user, False)
         if outcome.fallback is not None:

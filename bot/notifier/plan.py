@@ -49,6 +49,8 @@ class TelegramDelivery:
     edit_message_id: int | None = None
     #: Remember the sent message as the card of this ticket in this chat.
     card_ticket_id: int | None = None
+    #: Remember the sent message as this ticket's first escalation in this (group) chat.
+    escalation_ticket_id: int | None = None
     #: For a private chat: the team group to fall back to if the user never started the bot.
     fallback_team_id: int | None = None
 
@@ -88,6 +90,8 @@ class _Facts:
     admins: dict[int, list[int]] = field(default_factory=dict)
     tickets: dict[int, Ticket] = field(default_factory=dict)
     cards: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: (ticket, group) → the message of the ticket's first escalation there.
+    escalations: dict[tuple[int, int], int] = field(default_factory=dict)
     evidence: dict[int, int] = field(default_factory=dict)
     albums: dict[str, int] = field(default_factory=dict)
     #: Ticket id → the thread of its forum topic, for tickets that have one.
@@ -213,9 +217,9 @@ class Planner:
                             facts.cards[(ticket_id, chat_id)] = message_id
             first = _escalation_in_group(notice, chat_id)
             if first is not None and chat_id is not None:
-                message_id = tx.cards.message_id(first, chat_id)
+                message_id = tx.escalations.message_id(first, chat_id)
                 if message_id is not None:
-                    facts.cards[(first, chat_id)] = message_id
+                    facts.escalations[(first, chat_id)] = message_id
             if isinstance(notice, AlbumAck):
                 group = str(notice.media_group_id)
                 facts.albums[group] = len(tx.evidence.of_media_group(group))
@@ -260,6 +264,8 @@ class Planner:
             ticket = facts.tickets.get(notice.ticket_id)
             if ticket is None or ticket.id is None:
                 return Skipped(row, "ticket no longer exists")
+            if chat_id < 0:
+                return self._group_card(row, chat_id, ticket, team, facts, texts, now)
             message = self._renderer.card(
                 ticket,
                 chat_id,
@@ -294,12 +300,26 @@ class Planner:
             # Like a single file's receipt, it offers Finish: the evidence step stays open.
             finish = Button(texts("button.finish"), encode(Verb.FINISH, ticket.id))
             return TelegramDelivery(row, chat_id, Message(text, ((finish,),)))
-        if isinstance(notice, DmFallback):
-            message = self._fallback(notice, team, facts, texts, now)
-            return TelegramDelivery(row, chat_id, message)
         if isinstance(notice, DigestNotice):
             message = digest(self._renderer, notice, team.name, texts, zone, now)
             return TelegramDelivery(row, chat_id, message)
+        if isinstance(notice, DmFallback):
+            message = self._fallback(notice, team, facts, texts, now)
+            card_of = notice.ticket_id if notice.original is None else None
+            if card_of is None:
+                return TelegramDelivery(row, chat_id, message)
+            ticket = facts.tickets.get(card_of)
+            if ticket is not None and ticket.assignee_id != notice.user_id:
+                # A former assignee's card: the group's card follows the ticket, not them.
+                return Skipped(row, "the refused card is no longer its user's")
+            # A refused card becomes the ticket's card in the group: redrawn in place later.
+            return TelegramDelivery(
+                row,
+                chat_id,
+                message,
+                edit_message_id=None if notice.resend else facts.cards.get((card_of, chat_id)),
+                card_ticket_id=card_of,
+            )
         message = render_notice(
             self._renderer,
             notice,
@@ -315,11 +335,37 @@ class Planner:
         if first is not None:
             if int(notice.event.payload.get("level", 1)) > 1:
                 # Escalated again: an answer to the first escalation, not a new thread of it.
-                message = replace(message, reply_to=facts.cards.get((first, chat_id)))
+                message = replace(message, reply_to=facts.escalations.get((first, chat_id)))
             else:
                 # The first escalation is remembered, so that later ones can answer it.
-                return TelegramDelivery(row, chat_id, message, card_ticket_id=first)
+                return TelegramDelivery(row, chat_id, message, escalation_ticket_id=first)
         return TelegramDelivery(row, chat_id, message, fallback_team_id=fallback)
+
+    def _group_card(
+        self,
+        row: OutboxRow,
+        chat_id: int,
+        ticket: Ticket,
+        team: Team,
+        facts: _Facts,
+        texts: Texts,
+        now: datetime,
+    ) -> Delivery:
+        """Redraw a ticket's card in the group (where it went because its assignee had not
+        started the bot): the call while they cannot be written to, else the summary."""
+        card_id = facts.cards.get((ticket.id or 0, chat_id))
+        if card_id is None:
+            return Skipped(row, "no card of the ticket in the group")
+        assignee = facts.people.get(ticket.assignee_id or 0)
+        if assignee is not None and assignee.dm_open is False:
+            fallback = DmFallback(assignee.id, ticket.number, ticket.id, "", self._bot_username())
+            message = self._fallback(fallback, team, facts, texts, now)
+        else:
+            summary = self._renderer.summary(ticket, facts.people, texts, team.zone, now)
+            message = Message(summary)
+        return TelegramDelivery(
+            row, chat_id, message, edit_message_id=card_id, card_ticket_id=ticket.id
+        )
 
     def _with_open(self, message: Message, team_id: int, number: int, texts: Texts) -> Message:
         """A group notice without buttons of its own carries an "Open" button: the ticket's
@@ -383,5 +429,6 @@ def fallback_notice(
             message.text,
             bot_username,
             original=to_json(notice) if isinstance(notice, EventNotice) else None,
+            resend=isinstance(notice, CardNotice) and notice.resend,
         ),
     )

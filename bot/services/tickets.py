@@ -16,7 +16,7 @@ from bot.domain.deadlines import EscalationPolicy, action_due
 from bot.domain.errors import Conflict, NotFound, Refused, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
 from bot.domain.notices import AlbumAck, Notice, chat_destination
-from bot.domain.notifications import notices_for
+from bot.domain.notifications import card, notices_for
 from bot.domain.platform import PlatformLink
 from bot.domain.ticket import Change, Ticket, open_ticket
 from bot.services.directory import Directory
@@ -248,7 +248,7 @@ class TicketService:
         tx.events.append(before.id or 0, before.team_id, change.event)
         audience = self._directory.audience(before.team_id)
         notices = notices_for(change, audience, before=before, seen_in_group=seen_in_group)
-        tx.outbox.add(before.team_id, notices, now)
+        tx.outbox.add(before.team_id, [*notices, *group_cards(tx, change.ticket)], now)
 
     # --- evidence --------------------------------------------------------------------------
 
@@ -375,7 +375,8 @@ class TicketService:
                 tx.tickets.save(change.ticket, expected_version=ticket.version)
                 events.append((ticket.id, ticket.team_id, change.event))
                 audience = self._directory.audience(ticket.team_id)
-                tx.outbox.add(ticket.team_id, notices_for(change, audience, before=ticket), now)
+                notices = notices_for(change, audience, before=ticket)
+                tx.outbox.add(ticket.team_id, [*notices, *group_cards(tx, change.ticket)], now)
             tx.events.append_many(events)
             return len(events)
 
@@ -409,3 +410,9 @@ def _claim(tx: Transaction, origin: Origin, now: datetime) -> None:
         tx.processed.claim(origin.update_id, now)
     if origin.platform_event is not None:
         tx.platform.claim(*origin.platform_event, now)
+
+
+def group_cards(tx: Transaction, ticket: Ticket) -> list[Notice]:
+    """Every card of the ticket shown in a group is redrawn with it (the private ones are
+    refreshed by the action's own rules)."""
+    return [card(ticket, chat_id) for chat_id in tx.cards.group_chats(ticket.id or 0)]

@@ -181,3 +181,29 @@ async def test_refused_sends_store_nothing(clock: FakeClock) -> None:
     await send(world, AGENT, "refused")
     assert [m["text"] for m in world.messages(AGENT)] == ["kept"]
     await world.aclose()
+
+
+async def test_an_imposed_flood_wait_closes_that_chat_only(
+    limited: EmulatorCore, clock: FakeClock
+) -> None:
+    """Telegram may impose a flood wait of its own on a chat; other chats are not affected."""
+    limited.impose_flood_wait(GROUP, 30)
+    status, body = await send(limited, GROUP)
+    assert (status, body["parameters"]) == (429, {"retry_after": 30})
+    assert (await send(limited, OTHER_GROUP))[0] == 200
+    assert (await send(limited, ASSIGNEE))[0] == 200
+    clock.advance(29.5)
+    status, body = await send(limited, GROUP)
+    assert (status, body["parameters"]) == (429, {"retry_after": 1})
+    clock.advance(1.0)
+    assert (await send(limited, GROUP))[0] == 200
+
+
+async def test_an_imposed_bot_wide_flood_wait_closes_every_chat(
+    limited: EmulatorCore, clock: FakeClock
+) -> None:
+    limited.impose_flood_wait(None, 5)
+    assert (await send(limited, ASSIGNEE))[0] == 429
+    assert (await send(limited, GROUP))[0] == 429
+    clock.advance(5.0)
+    assert (await send(limited, ASSIGNEE))[0] == 200

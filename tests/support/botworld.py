@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram.ext import AIORateLimiter
-
 from bot.app import TicketBot, build_bot
 from bot.config import Settings
 from bot.domain.model import EventType
@@ -313,9 +311,6 @@ async def start_world(
     bot = build_bot(
         settings, database, clock, request=request, updates_request=EmulatedRequest(core)
     )
-    # PTB's rate limiter waits in wall-clock time (20 messages a minute in a group), which a
-    # test that sends many commands would sit through; the emulator's flood limits are off.
-    bot.application.bot._rate_limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
     await bot.start(workers=False)
     world = BotWorld(core, bot, clock, database)
     await world.introduce(AGENT, ASSIGNEE, NEWCOMER, SUPERVISOR)
