@@ -155,6 +155,8 @@ class TicketBot:
         self._handling.add(update_id)
         try:
             await self.application.process_update(update)
+            if self.services.updates.recorded(update_id):
+                return  # the command's own transaction recorded it
             now = self.clock.now()
             try:
                 await self.database.transact(lambda tx: tx.processed.remember(update_id, now))

@@ -11,7 +11,9 @@ from bot.services.listing import ListingService
 from bot.services.people import PeopleService
 from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
+from bot.services.roster import Roster
 from bot.services.tickets import Archiver, TicketService
+from bot.services.updates import UpdateLedger
 from storage.database import Database
 
 
@@ -24,19 +26,27 @@ class Services:
     listing: ListingService
     database: Database
     platform: PlatformService
+    #: Who is who in each team, in memory (a command reads no standing before its transaction).
+    roster: Roster
+    #: Which updates need a lookup, and which recorded themselves in their transaction.
+    updates: UpdateLedger
 
 
 def build_services(
     settings: Settings, database: Database, clock: Clock, *, archiver: Archiver | None = None
 ) -> Services:
     directory = Directory(settings)
-    tickets = TicketService(database, clock, directory, archiver)
+    roster = Roster(directory)
+    updates = UpdateLedger()
+    tickets = TicketService(database, clock, directory, archiver, roster=roster, updates=updates)
     return Services(
         directory=directory,
         tickets=tickets,
-        people=PeopleService(database, clock, directory),
+        people=PeopleService(database, clock, directory, roster=roster, updates=updates),
         queries=QueryService(database, clock, directory),
         listing=ListingService(database, clock, directory),
         database=database,
         platform=PlatformService(database, clock, directory, tickets, settings.platforms),
+        roster=roster,
+        updates=updates,
     )
