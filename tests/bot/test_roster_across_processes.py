@@ -80,6 +80,7 @@ async def test_a_role_changed_by_one_process_holds_for_the_others_next_command(
 
     # And back: demoted by the first process, refused by the other at once.
     await one.bot.services.people.sync_admins(team_id, [_person(SUPERVISOR)])
-    other.clock.advance(timedelta(minutes=11))  # past the nudge's cooldown: only the role can refuse it
+    # Past the nudge's cooldown: only the role can refuse it.
+    other.clock.advance(timedelta(minutes=11))
     await other.send(AGENT, GROUP, "/remind T1 客户在催")
     assert (await other.timeline(1)).count(EventType.NUDGED) == 1
