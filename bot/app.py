@@ -159,8 +159,8 @@ class TicketBot:
         after a restart): its effect and its answer.
 
         Use cases record the update id in the transaction of their change; here it is recorded
-        after any handling, so that a read-only command (/help, /show, /export, a prompt) is
-        not answered again either. A copy arriving while the first is being handled is dropped
+        after any other handling, so that a read-only command (/help, /show, /export, a prompt)
+        is not answered again either. A copy arriving while the first is being handled is dropped
         at once. A crash between answering and recording can repeat such an answer, as it can
         repeat a message in flight (see the README's delivery guarantee).
         """
@@ -171,6 +171,8 @@ class TicketBot:
         self._handling.add(update_id)
         try:
             await self.application.process_update(update)
+            if self.services.updates.recorded(update_id):
+                return  # the command's own transaction recorded it
             now = self.clock.now()
             try:
                 await self.database.transact(lambda tx: tx.processed.remember(update_id, now))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -72,6 +72,8 @@ _CLAIM: Final = insert(processed_updates)
 class ProcessedUpdateRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        #: The update id this transaction recorded (claim), if any.
+        self.claimed: int | None = None
 
     def claim(self, update_id: int, now: datetime) -> None:
         """Record the update in this transaction; AlreadyProcessed if it was handled before."""
@@ -81,6 +83,7 @@ class ProcessedUpdateRepository:
             # The primary key: another transaction recorded this update first (on PostgreSQL
             # a concurrent one waits for it to commit), so its effect stands already.
             raise AlreadyProcessed(update_id=update_id) from None
+        self.claimed = update_id
 
     def remember(self, update_id: int, now: datetime) -> None:
         """Record a handled update whose use case (if any) did not record it already: a
@@ -89,6 +92,12 @@ class ProcessedUpdateRepository:
             update_id=update_id, processed_at=now
         )
         self._connection.execute(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+
+    def highest(self) -> int | None:
+        """The highest update id recorded (None: none)."""
+        result = self._connection.execute(select(func.max(processed_updates.c.update_id)))
+        value = result.scalar_one_or_none()
+        return int(value) if value is not None else None
 
     def seen(self, update_id: int) -> bool:
         result = self._connection.execute(

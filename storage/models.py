@@ -45,6 +45,10 @@ class Team(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     last_number: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Bumped by every write that changes what a process caches about the team's people
+    #: (roles, languages, memberships): read in a command's transaction, it tells a process
+    #: that its in-memory roster of the team is stale.
+    directory_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class User(Base):

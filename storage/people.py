@@ -88,7 +88,42 @@ class PeopleRepository:
 
     def set_team_language(self, team_id: int, language: Language) -> None:
         self._connection.execute(
-            update(teams).where(teams.c.id == team_id).values(language=language.value)
+            update(teams)
+            .where(teams.c.id == team_id)
+            .values(language=language.value, directory_version=teams.c.directory_version + 1)
+        )
+
+    # --- the roster's version: bumped by every write that changes what processes cache ----
+
+    def directory_version(self, team_id: int) -> int:
+        """The team's roster version (what the in-memory roster compares with)."""
+        result = self._connection.execute(
+            select(teams.c.directory_version).where(teams.c.id == team_id)
+        )
+        return int(result.scalar_one_or_none() or 0)
+
+    def directory_versions(self, team_ids: Iterable[int]) -> dict[int, int]:
+        ids = sorted(set(team_ids))
+        if not ids:
+            return {}
+        result = self._connection.execute(
+            select(teams.c.id, teams.c.directory_version).where(teams.c.id.in_(ids))
+        )
+        return {int(row.id): int(row.directory_version) for row in result}
+
+    def bump_team(self, team_id: int) -> None:
+        self._connection.execute(
+            update(teams)
+            .where(teams.c.id == team_id)
+            .values(directory_version=teams.c.directory_version + 1)
+        )
+
+    def bump_teams_of(self, user_id: int) -> None:
+        """A user's own settings changed: every team they are in has a new roster version."""
+        self._connection.execute(
+            update(teams)
+            .where(teams.c.id.in_(select(members.c.team_id).where(members.c.user_id == user_id)))
+            .values(directory_version=teams.c.directory_version + 1)
         )
 
     # --- users and members ---------------------------------------------------------------
@@ -111,7 +146,9 @@ class PeopleRepository:
             membership = upsert(self._connection, members).values(
                 team_id=team_id, user_id=person.id, is_admin=False, joined_at=now
             )
-            self._connection.execute(membership.on_conflict_do_nothing())
+            joined = self._connection.execute(membership.on_conflict_do_nothing())
+            if joined.rowcount:
+                self.bump_team(team_id)
 
     def person(self, user_id: int) -> Person | None:
         result = self._connection.execute(select(users).where(users.c.id == user_id))
@@ -180,6 +217,7 @@ class PeopleRepository:
                     set_={"is_admin": True},
                 )
             )
+        self.bump_team(team_id)
 
     def admins(self, team_id: int) -> list[int]:
         result = self._connection.execute(
@@ -193,14 +231,17 @@ class PeopleRepository:
         self._connection.execute(
             update(users).where(users.c.id == user_id).values(language=language.value)
         )
+        self.bump_teams_of(user_id)
 
     def set_dm_open(self, user_id: int, is_open: bool) -> None:
         self._connection.execute(update(users).where(users.c.id == user_id).values(dm_open=is_open))
+        self.bump_teams_of(user_id)
 
     def set_private_team(self, user_id: int, team_id: int | None) -> None:
         self._connection.execute(
             update(users).where(users.c.id == user_id).values(private_team_id=team_id)
         )
+        self.bump_teams_of(user_id)
 
     def private_team(self, user_id: int) -> int | None:
         result = self._connection.execute(

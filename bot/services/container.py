@@ -11,8 +11,10 @@ from bot.services.listing import ListingService
 from bot.services.people import PeopleService
 from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
+from bot.services.roster import Roster
 from bot.services.tickets import Archiver, TicketService
 from bot.services.tokens import TokenService
+from bot.services.updates import UpdateLedger
 from bot.services.workbench import WorkbenchService
 from storage.database import Database
 
@@ -28,14 +30,20 @@ class Services:
     platform: PlatformService
     tokens: TokenService
     workbench: WorkbenchService
+    #: Who is who in each team, in memory (a command reads no standing before its transaction).
+    roster: Roster
+    #: Which updates need a lookup, and which recorded themselves in their transaction.
+    updates: UpdateLedger
 
 
 def build_services(
     settings: Settings, database: Database, clock: Clock, *, archiver: Archiver | None = None
 ) -> Services:
     directory = Directory(settings)
-    tickets = TicketService(database, clock, directory, archiver)
-    people = PeopleService(database, clock, directory)
+    roster = Roster(directory)
+    updates = UpdateLedger()
+    tickets = TicketService(database, clock, directory, archiver, roster=roster, updates=updates)
+    people = PeopleService(database, clock, directory, roster=roster, updates=updates)
     token = settings.telegram.token.get_secret_value()
     return Services(
         directory=directory,
@@ -49,4 +57,6 @@ def build_services(
         workbench=WorkbenchService(
             database, clock, directory, people, tickets, settings.app, token
         ),
+        roster=roster,
+        updates=updates,
     )

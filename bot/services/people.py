@@ -10,9 +10,11 @@ from bot.clock import Clock
 from bot.domain.errors import NotFound
 from bot.domain.model import Language, Role, TeamAction
 from bot.domain.notifications import card
-from bot.domain.people import Person, Team, team_role
+from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor, require_team
 from bot.services.directory import Directory
+from bot.services.roster import PrivateView, Roster, Standing
+from bot.services.updates import UpdateLedger
 from storage.database import Database
 from storage.people import Membership
 from storage.transaction import Transaction
@@ -37,10 +39,20 @@ class ChooseTeam:
 
 
 class PeopleService:
-    def __init__(self, database: Database, clock: Clock, directory: Directory) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        directory: Directory,
+        *,
+        roster: Roster | None = None,
+        updates: UpdateLedger | None = None,
+    ) -> None:
         self._db = database
         self._clock = clock
         self._directory = directory
+        self._roster = roster or Roster(directory)
+        self._updates = updates or UpdateLedger()
         # What this process last wrote about each user (and team), so that a chatty group
         # does not cost a write per message; a change of name or username is still written.
         self._learned: dict[tuple[int | None, int], Person] = {}
@@ -62,14 +74,7 @@ class PeopleService:
         return teams
 
     def _role(self, team: Team, user_id: int, standing: bool | None) -> Role:
-        settings = self._directory.team(team.id).settings
-        return team_role(
-            user_id,
-            is_member=standing is not None,
-            is_admin=bool(standing),
-            supervisors=settings.supervisors,
-            admins_are_supervisors=settings.admins_are_supervisors,
-        )
+        return self._roster.role(team, user_id, standing)
 
     async def learn(self, person: Person, team_id: int | None = None) -> None:
         key = (team_id, person.id)
@@ -78,29 +83,52 @@ class PeopleService:
         now = self._clock.now()
         await self._db.transact(lambda tx: tx.people.learn(person, now, team_id))
         self._learned[key] = person
+        if team_id is not None:
+            self._roster.joined(team_id, person.id)
 
     async def handled_before(self, update_id: int) -> bool:
-        """Whether an update with this id was handled already (Telegram delivers again)."""
-        return await self._db.read(lambda tx: tx.processed.seen(update_id))
+        """Whether an update with this id was handled already (Telegram delivers again).
+
+        Only an update that may have been (see UpdateLedger) costs a read."""
+        updates = self._updates
+        if updates.started:
+            if not updates.needs_lookup(update_id):
+                return False
+            return await self._db.read(lambda tx: tx.processed.seen(update_id))
+
+        def body(tx: Transaction) -> tuple[bool, int | None]:
+            return tx.processed.seen(update_id), tx.processed.highest()
+
+        seen, highest = await self._db.read(body)
+        updates.start(highest)
+        updates.needs_lookup(update_id)
+        return seen
 
     async def in_group(self, chat_id: int, person: Person) -> Session | None:
         """The session of someone writing in a group; None if the group is not a team.
 
         Writing in the team's group makes them a member.
         """
-        if self._directory.by_chat(chat_id) is None:
+        profile = self._directory.by_chat(chat_id)
+        if profile is None:
             return None
+        known = self._roster.standing(profile.team.id, person.id)
+        if known is not None:
+            team, standing, stored = profile.team, known.admin, known.stored
+        else:
 
-        def body(tx: Transaction) -> tuple[Team, bool | None, Person | None] | None:
-            found = tx.people.team_with_membership(chat_id, person.id)
-            if found is None:
+            def body(tx: Transaction) -> tuple[Team, bool | None, Person | None, int] | None:
+                found = tx.people.team_with_membership(chat_id, person.id)
+                if found is None:
+                    return None
+                version = tx.people.directory_version(found[0].id)
+                return found[0], found[1], tx.people.person(person.id), version
+
+            read = await self._db.read(body)
+            if read is None:
                 return None
-            return found[0], found[1], tx.people.person(person.id)
-
-        found = await self._db.read(body)
-        if found is None:
-            return None
-        team, standing, stored = found
+            team, standing, stored, version = read
+            self._roster.read_standing(team.id, person.id, Standing(standing, stored), version)
         if standing is None:
             self._learned.pop((team.id, person.id), None)
         await self.learn(person, team.id)
@@ -114,13 +142,30 @@ class PeopleService:
         several and no choice, ChooseTeam lists them. No team at all: NotFound.
         """
         await self.learn(person)
+        cached = self._roster.private(person.id)
+        if cached is not None:
+            view = cached
+        else:
 
-        def body(tx: Transaction) -> tuple[list[Membership], int | None, Person | None]:
-            chosen = team_id if team_id is not None else tx.people.private_team(person.id)
-            return tx.people.memberships(person.id), chosen, tx.people.person(person.id)
+            def body(tx: Transaction) -> tuple[PrivateView, dict[int, int]]:
+                memberships = tx.people.memberships(person.id)
+                versions = tx.people.directory_versions(m.team.id for m in memberships)
+                found = PrivateView(
+                    tuple(memberships),
+                    tx.people.private_team(person.id),
+                    tx.people.person(person.id),
+                )
+                return found, versions
 
-        memberships, chosen, stored = await self._db.read(body)
-        memberships = [m for m in memberships if self._directory.by_chat(m.team.chat_id)]
+            view, versions = await self._db.read(body)
+            self._roster.read_private(person.id, view, versions)
+        chosen = team_id if team_id is not None else view.chosen
+        stored = view.stored
+        memberships = [
+            Membership(profile.team, m.is_admin)
+            for m in view.memberships
+            if (profile := self._directory.by_chat(m.team.chat_id)) is not None
+        ]
         if not memberships:
             raise NotFound("notfound.no_team")
         match = next((m for m in memberships if m.team.id == chosen), None)
@@ -131,8 +176,9 @@ class PeopleService:
             match = memberships[0]
         if match is None:
             return ChooseTeam(tuple(m.team for m in memberships))
-        if team_id is not None:
+        if team_id is not None and team_id != view.chosen:
             await self._db.transact(lambda tx: tx.people.set_private_team(person.id, team_id))
+            self._roster.forget_user(person.id)
         role = self._role(match.team, person.id, match.is_admin)
         return Session(
             match.team, Actor(person.id, match.team.id, role), _with_settings(person, stored)
@@ -143,6 +189,30 @@ class PeopleService:
         team = self._directory.team(team_id).team
         standing = await self._db.read(lambda tx: tx.people.membership(team_id, user_id))
         return Actor(user_id, team_id, self._role(team, user_id, standing))
+
+    async def session_in_only_team(self, person: Person) -> Session | None:
+        """The session of someone in private chat if they are in exactly one team (their
+        cards can only be that team's), from the roster; None if in several or none."""
+        view = self._roster.private(person.id)
+        if view is None:
+            try:
+                found = await self.in_private(person)
+            except NotFound:
+                return None
+            if isinstance(found, ChooseTeam):
+                return None
+            view = self._roster.private(person.id)
+            if view is None:  # dropped meanwhile: the ticket's team is looked up instead
+                return None
+        memberships = [
+            m for m in view.memberships if self._directory.by_chat(m.team.chat_id) is not None
+        ]
+        if len(memberships) != 1:
+            return None
+        profile = self._directory.team(memberships[0].team.id)
+        team = profile.team
+        role = self._role(team, person.id, memberships[0].is_admin)
+        return Session(team, Actor(person.id, team.id, role), _with_settings(person, view.stored))
 
     async def session_for_ticket(self, ticket_id: int, person: Person) -> Session:
         """The session of someone pressing a button about a ticket, in that ticket's team."""
@@ -161,11 +231,16 @@ class PeopleService:
     async def set_team_language(self, session: Session, language: Language) -> Team:
         require_team(session.actor, TeamAction.SET_TEAM_LANGUAGE)
         await self._db.transact(lambda tx: tx.people.set_team_language(session.team.id, language))
-        return replace(session.team, language=language)
+        team = replace(session.team, language=language)
+        profile = self._directory.team(team.id)
+        self._directory.register(team, profile.settings)
+        self._roster.forget_team(team.id)
+        return team
 
     async def set_private_language(self, person: Person, language: Language) -> None:
         await self.learn(person)
         await self._db.transact(lambda tx: tx.people.set_user_language(person.id, language))
+        self._roster.forget_user(person.id)
 
     async def started(self, person: Person) -> int:
         """The user opened a private chat: DMs now work, and their pending cards are re-sent.
@@ -182,7 +257,9 @@ class PeopleService:
                 tx.outbox.add(ticket.team_id, [card(ticket, person.id)], now)
             return len(tickets)
 
-        return await self._db.transact(body)
+        queued = await self._db.transact(body)
+        self._roster.forget_user(person.id)
+        return queued
 
     async def sync_admins(self, team_id: int, admins: Sequence[Person]) -> None:
         """Mirror the group's administrators (they supervise when admins_are_supervisors)."""
@@ -194,6 +271,7 @@ class PeopleService:
             tx.people.set_admins(team_id, [admin.id for admin in admins], now)
 
         await self._db.transact(body)
+        self._roster.forget_team(team_id)
         for admin in admins:
             self._learned.pop((team_id, admin.id), None)
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, TypeVar
 
 from bot.clock import Clock
 from bot.domain.actions import ACTIONS, OUTCOME_ACTIONS
@@ -17,15 +17,20 @@ from bot.domain.errors import Conflict, NotFound, Refused, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
 from bot.domain.notices import AlbumAck, Notice, chat_destination
 from bot.domain.notifications import card, notices_for
+from bot.domain.people import Person
 from bot.domain.platform import PlatformLink
 from bot.domain.ticket import Change, Ticket, open_ticket
 from bot.services.directory import Directory
 from bot.services.lookups import load_ticket, member_id
 from bot.services.platform_side import platform_side
+from bot.services.roster import Roster
+from bot.services.updates import UpdateLedger
 from storage.database import Database
 from storage.transaction import Transaction
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 #: How long an album's acknowledgement waits for the album's other files to arrive.
 ALBUM_SETTLE: Final = timedelta(seconds=2)
@@ -34,6 +39,8 @@ ALBUM_SETTLE: Final = timedelta(seconds=2)
 @dataclass(frozen=True, slots=True)
 class Created:
     ticket: Ticket
+    #: The assignee as stored, read in the creating transaction (the reply names them).
+    assignee: Person | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +51,20 @@ class DuplicateFound:
 
 
 @dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What the ticket's card shows beyond the ticket: the people it names, its evidence."""
+
+    people: dict[int, Person]
+    evidence: int
+
+
+@dataclass(frozen=True, slots=True)
 class Acted:
     before: Ticket
     ticket: Ticket
     event: Event
+    #: Read in the action's transaction when asked for (a card pressed gets redrawn).
+    card: CardFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +107,31 @@ class TicketService:
         clock: Clock,
         directory: Directory,
         archiver: Archiver | None = None,
+        *,
+        roster: Roster | None = None,
+        updates: UpdateLedger | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
         self._directory = directory
         self._archiver = archiver
+        self._roster = roster or Roster(directory)
+        self._updates = updates or UpdateLedger()
+
+    async def _transact(self, body: Callable[[Transaction], R]) -> R:
+        """Run a use case's body; its update id (claimed in the body) needs no other record."""
+        claimed: list[int] = []
+
+        def run(tx: Transaction) -> R:
+            result = body(tx)
+            if tx.processed.claimed is not None:
+                claimed.append(tx.processed.claimed)
+            return result
+
+        result = await self._db.transact(run)
+        for update_id in claimed:  # committed
+            self._updates.claimed(update_id)
+        return result
 
     def policy_of(self, ticket: Ticket) -> EscalationPolicy:
         """The ticket's SLA rules: its team's calendar when its kind counts working time."""
@@ -121,11 +158,10 @@ class TicketService:
         A platform's ticket (`platform`) is due at the platform's `due_at`, and is opened once
         per platform ticket id: sent again, the ticket it became is returned."""
         directory = self._directory
-        actor = origin.actor
         kind = directory.kind(command.kind) if command.kind else directory.default_kind()
         assignee = command.assignee or _default_assignee(kind)
         now = self._clock.now()
-        team_id = actor.team_id
+        team_id = origin.actor.team_id
         audience = directory.audience(team_id)
         profile = directory.team(team_id)
         topic_chat = profile.team.chat_id if profile.settings.topics == "per_ticket" else None
@@ -134,6 +170,7 @@ class TicketService:
             replayed = _replayed(tx, origin)
             if replayed is not None:
                 return Created(replayed)
+            actor = self._roster.current(tx, origin.actor)
             if platform is not None:
                 known = tx.platform.by_platform_id(platform.platform, platform.platform_ticket_id)
                 existing = tx.tickets.by_id(known.ticket_id or 0) if known else None
@@ -182,19 +219,23 @@ class TicketService:
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
             tx.outbox.add(team_id, notices, now)
-            return Created(ticket)
+            named = tx.people.person(assignee_id) if assignee_id is not None else None
+            return Created(ticket, named)
 
-        return await self._db.transact(body)
+        return await self._transact(body)
 
     # --- act on a ticket -------------------------------------------------------------------
 
-    async def execute(self, command: ChangeTicket, origin: Origin) -> Acted:
+    async def execute(
+        self, command: ChangeTicket, origin: Origin, *, with_card: bool = False
+    ) -> Acted:
         """Do one action on one ticket of the actor's team, as one transaction: the change,
-        its event, its notices and the origin's update id commit together."""
+        its event, its notices and the origin's update id commit together. `with_card` reads
+        what the ticket's card shows in that transaction too."""
         now = self._clock.now()
-        actor = origin.actor
 
         def body(tx: Transaction) -> Acted:
+            actor = self._roster.current(tx, origin.actor)
             ticket = load_ticket(tx, actor, command.ticket)
             seen = command.ticket.seen
             if seen is not None and ticket.stamp != seen:
@@ -230,9 +271,10 @@ class TicketService:
             self._write(tx, ticket, change, now, seen_in_group=origin.in_group)
             if side is not None:
                 side.commit(tx, ticket, now)
-            return Acted(ticket, change.ticket, change.event)
+            card = _card_facts(tx, change.ticket) if with_card else None
+            return Acted(ticket, change.ticket, change.event, card)
 
-        return await self._db.transact(body)
+        return await self._transact(body)
 
     def _write(
         self,
@@ -299,6 +341,7 @@ class TicketService:
 
         def body(tx: Transaction) -> Attached:
             tx.tickets.lock(checked.id or 0)
+            actor = self._roster.current(tx, origin.actor)
             ticket = load_ticket(tx, actor, TicketRef(ticket_id=checked.id))
             assert ticket.id is not None
             if tx.evidence.exists(ticket.id, file.file_unique_id):
@@ -346,7 +389,7 @@ class TicketService:
                 tx.outbox.add(ticket.team_id, [album_ack], now)
             return Attached(change.ticket, tx.evidence.count(ticket.id), False, album_started)
 
-        return await self._db.transact(body)
+        return await self._transact(body)
 
     # --- the sweep -------------------------------------------------------------------------
 
@@ -381,6 +424,13 @@ class TicketService:
             return len(events)
 
         return await self._db.transact(body)
+
+
+def _card_facts(tx: Transaction, ticket: Ticket) -> CardFacts:
+    ids = {ticket.creator_id} | ({ticket.assignee_id} if ticket.assignee_id else set())
+    if ticket.cancel_request is not None:
+        ids.add(ticket.cancel_request.requested_by)
+    return CardFacts(tx.people.people(ids), tx.evidence.count(ticket.id or 0))
 
 
 def _default_assignee(kind: Kind) -> UserRef | None:

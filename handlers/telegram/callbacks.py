@@ -10,7 +10,7 @@ from typing import Final
 from bot.domain.changes import ChangeTicket, TicketRef
 from bot.domain.commands import UserRef
 from bot.domain.dialogue import DialogueInput
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, NotFound
 from bot.domain.model import Action, Outcome
 from bot.domain.ticket import Ticket
 from bot.rendering.callbacks import (
@@ -118,9 +118,20 @@ async def _change(
     """Make the change the press asks for, in the presser's session for the ticket, bound to
     the stamp the button was drawn with (a press drawn before a transfer or a cancel is a
     conflict)."""
-    await _ticket_session(turn, target.ticket_id)
     seen = TicketRef(ticket_id=target.ticket_id, seen=target.stamp)
-    return await turn.execute(ChangeTicket(seen, action, text, assignee))
+    change = ChangeTicket(seen, action, text, assignee)
+    if turn.private:
+        # Someone in one team can only have that team's cards: no lookup of the ticket's
+        # team first. A ticket of another team is then "not found": looked up as before.
+        only = await turn.app.services.people.session_in_only_team(turn.person)
+        if only is not None:
+            turn.use(only)
+            try:
+                return await turn.execute(change)
+            except NotFound:
+                pass
+    await _ticket_session(turn, target.ticket_id)
+    return await turn.execute(change)
 
 
 async def _outcome(turn: Turn, press: Press) -> None:
@@ -306,7 +317,10 @@ async def _refresh_card(turn: Turn, acted: Acted) -> None:
         return
     session = await turn.session()
     assert acted.ticket.id is not None
-    ticket, people, count = await turn.app.services.queries.card(session.actor, acted.ticket.id)
+    if acted.card is not None:
+        ticket, people, count = acted.ticket, acted.card.people, acted.card.evidence
+    else:
+        ticket, people, count = await turn.app.services.queries.card(session.actor, acted.ticket.id)
     card = turn.app.renderer.card(
         ticket,
         turn.person.id,

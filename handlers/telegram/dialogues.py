@@ -67,7 +67,11 @@ async def create(turn: Turn, session: Session, command: CreateTicket, *, confirm
     if ticket.assignee_id is None:
         text = texts("reply.created_unassigned", tag=tag(ticket.number), due=due)
     else:
-        people = await services.people.people([ticket.assignee_id])
+        people = (
+            {ticket.assignee_id: result.assignee}
+            if result.assignee is not None
+            else await services.people.people([ticket.assignee_id])
+        )
         assignee = name_of(people, ticket.assignee_id, texts)
         text = texts("reply.created", tag=tag(ticket.number), assignee=assignee, due=due)
     claim: Keyboard = ()

@@ -123,8 +123,12 @@ class Turn:
         return Origin.chat(session.actor, self.update_id, in_group=self.in_group, button=pressed)
 
     async def execute(self, change: ChangeTicket) -> Acted:
-        """Make `change` to a ticket of the sender's team, as this update."""
-        return await self.app.services.tickets.execute(change, await self.origin())
+        """Make `change` to a ticket of the sender's team, as this update (a card pressed in
+        private chat gets what it shows read in the same transaction, to be redrawn)."""
+        with_card = self.private and self.update.callback_query is not None
+        return await self.app.services.tickets.execute(
+            change, await self.origin(), with_card=with_card
+        )
 
     def use(self, session: Session) -> None:
         """Act in a session found another way (a button names its ticket's team)."""

@@ -1,0 +1,239 @@
+"""Updates per second of the whole bot against the framework's floor, in one run.
+
+Run: uv run python -m bench.e2e [--updates N] [--rounds R] [--in-flight K]
+
+Everything runs in one process on an SQLite file in a temporary directory, with the Bot API
+emulated in-process (emulator.ptb.EmulatedRequest: no sockets, the same request encoding PTB
+sends over HTTP). Updates are made by the emulator's personas before each timed stretch, so
+that only their handling is timed; each side parses the update's JSON (Update.de_json).
+
+- bare_per_s: a bare python-telegram-bot Application with one CommandHandler that answers
+  `/ticket …` with one reply: the framework's floor.
+- handled_per_s: TicketBot.process of `/ticket <order> #aftersale @assignee <text>` in the
+  team's group, one update at a time: the ticket is created and the group gets its reply.
+- with_card_per_s: the same, and then the dispatcher delivers the outbox (the assignee's card
+  in private) before the next update.
+- in_flight_per_s: K updates handled at once (no delivery), as a busy bot sees them.
+
+Rounds alternate the four sides so that each sees the same machine state; the median round
+of each is reported, and the ratios to the bare floor are the last three lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
+
+from bot.app import TicketBot, build_bot
+from bot.clock import SystemClock
+from bot.config import Settings
+from emulator import EmulatorCore
+from emulator.ptb import EmulatedRequest
+from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
+from storage.database import open_database
+
+GROUP = -1001234567890
+AGENT = PersonaSpec(1001, "Lin", "Mei", "linmei_cs", "zh-hans", role="agent")
+ASSIGNEE = PersonaSpec(1002, "Zhou", "Hao", "zhouhao_aftersale", "zh-hans", role="assignee")
+SUPERVISOR = PersonaSpec(1004, "Wang", "Lei", "wanglei_lead", "en", role="supervisor")
+
+Side = Callable[[int], Awaitable[float]]
+
+
+def scenario() -> Scenario:
+    people = (AGENT, ASSIGNEE, SUPERVISOR)
+    group = GroupSpec(
+        GROUP,
+        "客服组 Customer Service",
+        administrators=(SUPERVISOR.id,),
+        creator_id=SUPERVISOR.id,
+        members=tuple(p.id for p in people),
+    )
+    return Scenario(bot=BotSpec(), groups=(group,), personas=people)
+
+
+def settings_for(directory: Path) -> Settings:
+    return Settings.model_validate(
+        {
+            "telegram": {"token": BotSpec().token},
+            "database": {"url": f"sqlite:///{directory / 'bot.db'}"},
+            # Flood spacing is the dispatcher's business, not this bench's: every notice is
+            # deliverable at once.
+            "dispatcher": {
+                "messages_per_second": 10**6,
+                "private_chat_interval": timedelta(0),
+                "group_messages_per_minute": 10**9,
+            },
+            "teams": [
+                {
+                    "chat_id": GROUP,
+                    "name": "客服组",
+                    "language": "zh",
+                    "timezone": "Asia/Shanghai",
+                    "supervisors": [SUPERVISOR.id],
+                    "admins_are_supervisors": False,
+                }
+            ],
+        }
+    )
+
+
+class Bench:
+    def __init__(self, directory: Path) -> None:
+        self.core = EmulatorCore(scenario())
+        settings = settings_for(directory)
+        self.database = open_database(settings.database)
+        self.bot: TicketBot = build_bot(
+            settings,
+            self.database,
+            SystemClock(),
+            request=EmulatedRequest(self.core),
+            updates_request=EmulatedRequest(self.core),
+        )
+        # PTB's rate limiter waits in wall-clock time (20 messages a minute in a group).
+        self.bot.application.bot._rate_limiter = AIORateLimiter(
+            overall_max_rate=0, group_max_rate=0
+        )
+        self.bare: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder()
+            .token(BotSpec().token)
+            .request(EmulatedRequest(self.core))
+            .get_updates_request(EmulatedRequest(self.core))
+            .updater(None)
+            .build()
+        )
+        self.bare.add_handler(CommandHandler("ticket", _bare_reply))
+        self.orders = 0
+
+    async def start(self) -> None:
+        await self.database.migrate()
+        await self.bot.start(workers=False)
+        await self.bare.initialize()
+        for persona in (AGENT, ASSIGNEE, SUPERVISOR):
+            await self.bot.process(
+                self.core.user_send_text(persona.id, GROUP, f"大家好, I am {persona.first_name}")
+            )
+        await self.deliver()
+
+    async def stop(self) -> None:
+        await self.bare.shutdown()
+        await self.bot.stop()
+        await self.database.dispose()
+
+    def updates(self, count: int) -> list[dict[str, Any]]:
+        """`count` /ticket updates from the agent in the group, each for a new order."""
+        made = []
+        for _ in range(count):
+            self.orders += 1
+            text = f"/ticket TB{self.orders:08d} #aftersale @{ASSIGNEE.username} 杯子碎了，要求补发"
+            made.append(self.core.user_send_text(AGENT.id, GROUP, text))
+        return made
+
+    async def deliver(self) -> int:
+        total = 0
+        while delivered := await self.bot.dispatcher.deliver_once():
+            total += delivered
+        return total
+
+    # --- the four sides: each returns updates per second ----------------------------------
+
+    async def bare_side(self, count: int) -> float:
+        updates = self.updates(count)
+        bot = self.bare.bot
+        started = time.perf_counter()
+        for data in updates:
+            await self.bare.process_update(Update.de_json(data, bot))
+        return count / (time.perf_counter() - started)
+
+    async def handled(self, count: int) -> float:
+        updates = self.updates(count)
+        started = time.perf_counter()
+        for data in updates:
+            await self.bot.process(data)
+        elapsed = time.perf_counter() - started
+        await self.deliver()  # not timed: the next side starts with an empty outbox
+        return count / elapsed
+
+    async def with_card(self, count: int) -> float:
+        updates = self.updates(count)
+        started = time.perf_counter()
+        for data in updates:
+            await self.bot.process(data)
+            await self.deliver()
+        return count / (time.perf_counter() - started)
+
+    async def in_flight(self, count: int, width: int) -> float:
+        updates = self.updates(count)
+
+        async def worker(share: list[dict[str, Any]]) -> None:
+            for data in share:
+                await self.bot.process(data)
+
+        shares = [updates[i::width] for i in range(width)]
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(share) for share in shares))
+        elapsed = time.perf_counter() - started
+        await self.deliver()
+        return count / elapsed
+
+
+async def _bare_reply(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text("ok", do_quote=True)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--updates", type=int, default=200, help="per round and side")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--in-flight", type=int, default=16)
+    arguments = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    count: int = arguments.updates
+    figures: dict[str, list[float]] = {
+        "bare": [],
+        "handled": [],
+        "with_card": [],
+        "in_flight": [],
+    }
+    with tempfile.TemporaryDirectory() as directory:
+        bench = Bench(Path(directory))
+        await bench.start()
+        try:
+            # Warm up every path (caches, connections, lazily imported modules).
+            await bench.bare_side(50)
+            await bench.handled(50)
+            await bench.with_card(50)
+            await bench.in_flight(50, arguments.in_flight)
+            for _ in range(arguments.rounds):
+                figures["bare"].append(await bench.bare_side(count))
+                figures["handled"].append(await bench.handled(count))
+                figures["with_card"].append(await bench.with_card(count))
+                figures["in_flight"].append(await bench.in_flight(count, arguments.in_flight))
+        finally:
+            await bench.stop()
+    medians = {side: statistics.median(values) for side, values in figures.items()}
+    for side, values in figures.items():
+        rounds = " ".join(f"{value:.0f}" for value in values)
+        print(f"{side}_per_s: {medians[side]:.0f}  (rounds: {rounds})")
+    print(f"in_flight: {arguments.in_flight}")
+    print(f"rounds: {arguments.rounds} x {count} updates per side")
+    print(f"ratio_handled: {medians['handled'] / medians['bare']:.2f}")
+    print(f"ratio_with_card: {medians['with_card'] / medians['bare']:.2f}")
+    print(f"ratio_in_flight: {medians['in_flight'] / medians['bare']:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
