@@ -66,6 +66,8 @@ class Template(StrEnum):
     APPEAL_DECIDED = "appeal_decided"
     #: A reply or an appeal sent to a platform (not a chat).
     PLATFORM_MESSAGE = "platform_message"
+    #: "Your ticket was created", should the direct reply to its creator have been lost.
+    RECEIPT = "receipt"
 
 
 class Recipient(StrEnum):

@@ -15,7 +15,13 @@ from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.deadlines import EscalationPolicy, action_due
 from bot.domain.errors import Conflict, NotFound, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
-from bot.domain.notices import AlbumAck, Notice, chat_destination
+from bot.domain.notices import (
+    AlbumAck,
+    CreationReceipt,
+    Notice,
+    chat_destination,
+    receipt_destination,
+)
 from bot.domain.notifications import card, notices_for
 from bot.domain.platform import PlatformLink
 from bot.domain.ticket import Change, Ticket, open_ticket
@@ -29,11 +35,16 @@ log = logging.getLogger(__name__)
 
 #: How long an album's acknowledgement waits for the album's other files to arrive.
 ALBUM_SETTLE: Final = timedelta(seconds=2)
+#: How long a creation receipt waits for the direct reply to go out (and be cancelled) before
+#: the dispatcher sends it in the reply's stead.
+RECEIPT_GRACE: Final = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
 class Created:
     ticket: Ticket
+    #: The outbox row of the creator's receipt: cancel it (`answered`) once they were told.
+    receipt: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +125,14 @@ class TicketService:
         confirmed: bool = False,
         platform: PlatformLink | None = None,
         due_at: datetime | None = None,
+        receipt_chat: int | None = None,
     ) -> Created | DuplicateFound:
         """Open a ticket; DuplicateFound (nothing written) when one is open for the same order
         and kind and the caller has not confirmed.
+
+        With `receipt_chat` (where the creator asked), a receipt naming the new ticket is
+        written with it, held back for RECEIPT_GRACE: the caller cancels it (`answered`) once
+        its direct reply went out, so a reply lost to a crash or an outage is still made.
 
         A platform's ticket (`platform`) is due at the platform's `due_at`, and is opened once
         per platform ticket id: sent again, the ticket it became is returned."""
@@ -172,9 +188,26 @@ class TicketService:
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
             tx.outbox.add(team_id, notices, now)
-            return Created(ticket)
+            receipt = None
+            if receipt_chat is not None:
+                key = origin.update_id if origin.update_id is not None else ticket.id or 0
+                notice = Notice(
+                    receipt_destination(receipt_chat, key),
+                    CreationReceipt(ticket.id or 0, ticket.number),
+                    delay=RECEIPT_GRACE,
+                )
+                receipt = tx.outbox.add_one(team_id, notice, now)
+            return Created(ticket, receipt)
 
         return await self._db.transact(body)
+
+    async def answered(self, created: Created) -> None:
+        """The creator got the direct reply: their receipt is not needed any more."""
+        receipt = created.receipt
+        if receipt is None:
+            return
+        now = self._clock.now()
+        await self._db.transact(lambda tx: tx.outbox.cancel(receipt, now, "answered directly"))
 
     # --- act on a ticket -------------------------------------------------------------------
 
