@@ -305,6 +305,7 @@ def build_bot(
         http=http,
         platforms=platforms,
         pacer=pacer,
+        receipts=services.receipts,
     )
     database.write_health.now = clock.now
     return TicketBot(

@@ -103,6 +103,34 @@ class OutboxRepository:
             ],
         )
 
+    def add_one(self, team_id: int | None, notice: Notice, now: datetime) -> int:
+        """Write one notice and return its row's id (to cancel it later, see `cancel`)."""
+        self.added += 1
+        result = self._connection.execute(
+            insert(outbox)
+            .values(
+                team_id=team_id,
+                destination=notice.destination,
+                payload=to_json(notice.payload),
+                status=PENDING,
+                created_at=now,
+                available_at=now + notice.delay,
+                attempts=0,
+            )
+            .returning(outbox.c.id)
+        )
+        return int(result.scalar_one())
+
+    def cancel(self, row_id: int, now: datetime, reason: str) -> bool:
+        """Settle a row still waiting without sending it (what it says was said another way);
+        False when it was already settled."""
+        result = self._connection.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.status == PENDING)
+            .values(status=SENT, sent_at=now, last_error=reason, leased_until=None)
+        )
+        return bool(result.rowcount)
+
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool
     ) -> list[OutboxRow]:

@@ -68,6 +68,8 @@ class Template(StrEnum):
     PLATFORM_MESSAGE = "platform_message"
     EXTENDED = "extended"
     DIGEST = "digest"
+    #: "Your ticket was created", should the direct reply to its creator have been lost.
+    RECEIPT = "receipt"
 
 
 class Recipient(StrEnum):

@@ -118,6 +118,16 @@ class DigestNotice:
     tickets: dict[str, list[list[Any]]]
 
 
+@dataclass(frozen=True, slots=True)
+class CreationReceipt:
+    """Tells a ticket's creator its number, written with the ticket and cancelled once the
+    direct reply went out: it is delivered only if that reply was lost (a crash, an outage)."""
+
+    template: ClassVar[Template] = Template.RECEIPT
+    ticket_id: int
+    number: int
+
+
 NoticePayload = (
     EventNotice
     | CardNotice
@@ -126,10 +136,20 @@ NoticePayload = (
     | WebhookNotice
     | PlatformMessage
     | DigestNotice
+    | CreationReceipt
 )
 
-_Simple = CardNotice | AlbumAck | DmFallback | WebhookNotice | PlatformMessage | DigestNotice
+_Simple = (
+    CardNotice
+    | AlbumAck
+    | DmFallback
+    | WebhookNotice
+    | PlatformMessage
+    | DigestNotice
+    | CreationReceipt
+)
 _SIMPLE: Final[dict[Template, type[_Simple]]] = {
+    Template.RECEIPT: CreationReceipt,
     Template.CARD: CardNotice,
     Template.ALBUM_ACK: AlbumAck,
     Template.DM_FALLBACK: DmFallback,
@@ -179,7 +199,15 @@ def platform_destination(platform: str) -> str:
     return f"platform:{platform}"
 
 
+def receipt_destination(chat_id: int, key: int) -> str:
+    """A creation receipt's own destination in a chat (`key`: the update that asked), so it
+    neither waits for nor holds up the chat's ordered messages while it waits out its grace."""
+    return f"receipt:{chat_id}:{key}"
+
+
 def chat_of(destination: str) -> int | None:
-    """The chat id of a `chat:` destination (None for a webhook)."""
+    """The chat id of a `chat:` or `receipt:` destination (None for a webhook)."""
     kind, _, target = destination.partition(":")
+    if kind == "receipt":
+        return int(target.partition(":")[0])
     return int(target) if kind == "chat" else None

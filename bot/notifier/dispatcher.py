@@ -50,6 +50,7 @@ from bot.notifier.plan import (
 from bot.notifier.platform import PlatformPoster
 from bot.rendering.messages import Message
 from bot.services.platform import record_platform_answer
+from bot.services.receipts import AnsweredReceipts
 from storage.database import Database
 from storage.delivery import OutboxRow
 from storage.transaction import Transaction
@@ -113,6 +114,7 @@ class Dispatcher:
         http: aiohttp.ClientSession | None = None,
         platforms: PlatformPoster | None = None,
         pacer: Pacer | None = None,
+        receipts: AnsweredReceipts | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
@@ -129,6 +131,7 @@ class Dispatcher:
         self._pacer = pacer or Pacer(PaceRules.of(settings))
         # The database sets it after a commit that wrote to the outbox.
         self._wake = database.outbox_written
+        self._receipts = receipts or AnsweredReceipts()
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now rather than at the next poll."""
@@ -153,11 +156,21 @@ class Dispatcher:
         """One round: claim, render, send, record. Returns how many rows were settled."""
         now = self._clock.now()
         lease_until = now + self._settings.lease
-        rows = await self._db.transact(
-            lambda tx: tx.outbox.claim(
+        answered = self._receipts.take()
+
+        def claim(tx: Transaction) -> list[OutboxRow]:
+            # Receipts told directly are settled before anything due is claimed.
+            for row_id in answered:
+                tx.outbox.cancel(row_id, now, "answered directly")
+            return tx.outbox.claim(
                 now, self._owner, lease_until, CLAIM_LIMIT, skip_locked=tx.skip_locked
             )
-        )
+
+        try:
+            rows = await self._db.transact(claim)
+        except Exception:
+            self._receipts.restore(answered)
+            raise
         if not rows:
             return 0
         planned = await self._db.read(

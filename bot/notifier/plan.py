@@ -12,6 +12,7 @@ from bot.domain.links import TicketLink
 from bot.domain.notices import (
     AlbumAck,
     CardNotice,
+    CreationReceipt,
     DigestNotice,
     DmFallback,
     EventNotice,
@@ -128,7 +129,7 @@ def _user_ids(notice: NoticePayload) -> Iterable[int]:
 
 def _ticket_id(notice: NoticePayload) -> int | None:
     """The ticket whose current state the message shows (cards, receipts, fallbacks)."""
-    if isinstance(notice, CardNotice | AlbumAck | DmFallback):
+    if isinstance(notice, CardNotice | AlbumAck | DmFallback | CreationReceipt):
         return notice.ticket_id
     return None
 
@@ -152,6 +153,8 @@ def _topic_ticket(row: OutboxRow) -> int | None:
     if chat_id is None or chat_id > 0:
         return None
     notice = row.notice
+    if isinstance(notice, CreationReceipt):
+        return None  # where the reply it stands in for would have been: beside the command
     if isinstance(notice, EventNotice):
         return None if notice.template in _GENERAL else notice.ticket.ticket_id
     return _ticket_id(notice)
@@ -303,6 +306,12 @@ class Planner:
         if isinstance(notice, DigestNotice):
             message = digest(self._renderer, notice, team.name, texts, zone, now)
             return TelegramDelivery(row, chat_id, message)
+        if isinstance(notice, CreationReceipt):
+            if notice.ticket_id not in facts.tickets:
+                return Skipped(row, "ticket no longer exists")
+            return TelegramDelivery(
+                row, chat_id, Message(texts("notice.receipt", tag=tag(notice.number)))
+            )
         if isinstance(notice, DmFallback):
             message = self._fallback(notice, team, facts, texts, now)
             card_of = notice.ticket_id if notice.original is None else None

@@ -11,6 +11,7 @@ from bot.services.listing import ListingService
 from bot.services.people import PeopleService
 from bot.services.platform import PlatformService
 from bot.services.queries import QueryService
+from bot.services.receipts import AnsweredReceipts
 from bot.services.roster import Roster
 from bot.services.tickets import Archiver, TicketService
 from bot.services.tokens import TokenService
@@ -34,6 +35,8 @@ class Services:
     roster: Roster
     #: Which updates need a lookup, and which recorded themselves in their transaction.
     updates: UpdateLedger
+    #: Creation receipts told directly, for the dispatcher to cancel.
+    receipts: AnsweredReceipts
 
 
 def build_services(
@@ -42,7 +45,10 @@ def build_services(
     directory = Directory(settings)
     roster = Roster(directory)
     updates = UpdateLedger()
-    tickets = TicketService(database, clock, directory, archiver, roster=roster, updates=updates)
+    receipts = AnsweredReceipts()
+    tickets = TicketService(
+        database, clock, directory, archiver, roster=roster, updates=updates, receipts=receipts
+    )
     people = PeopleService(database, clock, directory, roster=roster, updates=updates)
     token = settings.telegram.token.get_secret_value()
     return Services(
@@ -59,4 +65,5 @@ def build_services(
         ),
         roster=roster,
         updates=updates,
+        receipts=receipts,
     )

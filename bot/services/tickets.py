@@ -15,7 +15,13 @@ from bot.domain.commands import CreateTicket, UserRef
 from bot.domain.deadlines import EscalationPolicy, action_due
 from bot.domain.errors import Conflict, NotFound, Refused, UsageError
 from bot.domain.model import Action, Event, EvidenceType, Kind, Outcome
-from bot.domain.notices import AlbumAck, Notice, chat_destination
+from bot.domain.notices import (
+    AlbumAck,
+    CreationReceipt,
+    Notice,
+    chat_destination,
+    receipt_destination,
+)
 from bot.domain.notifications import card, notices_for
 from bot.domain.people import Person
 from bot.domain.platform import PlatformLink
@@ -23,6 +29,7 @@ from bot.domain.ticket import Change, Ticket, open_ticket
 from bot.services.directory import Directory
 from bot.services.lookups import load_ticket, member_id
 from bot.services.platform_side import platform_side
+from bot.services.receipts import AnsweredReceipts
 from bot.services.roster import Roster
 from bot.services.updates import UpdateLedger
 from storage.database import Database
@@ -34,6 +41,9 @@ R = TypeVar("R")
 
 #: How long an album's acknowledgement waits for the album's other files to arrive.
 ALBUM_SETTLE: Final = timedelta(seconds=2)
+#: How long a creation receipt waits for the direct reply to go out (and be cancelled) before
+#: the dispatcher sends it in the reply's stead.
+RECEIPT_GRACE: Final = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,8 @@ class Created:
     ticket: Ticket
     #: The assignee as stored, read in the creating transaction (the reply names them).
     assignee: Person | None = None
+    #: The outbox row of the creator's receipt: cancel it (`answered`) once they were told.
+    receipt: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +122,7 @@ class TicketService:
         *,
         roster: Roster | None = None,
         updates: UpdateLedger | None = None,
+        receipts: AnsweredReceipts | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
@@ -117,6 +130,7 @@ class TicketService:
         self._archiver = archiver
         self._roster = roster or Roster(directory)
         self._updates = updates or UpdateLedger()
+        self._receipts = receipts or AnsweredReceipts()
 
     async def _transact(self, body: Callable[[Transaction], R]) -> R:
         """Run a use case's body; its update id (claimed in the body) needs no other record."""
@@ -151,9 +165,14 @@ class TicketService:
         confirmed: bool = False,
         platform: PlatformLink | None = None,
         due_at: datetime | None = None,
+        receipt_chat: int | None = None,
     ) -> Created | DuplicateFound:
         """Open a ticket; DuplicateFound (nothing written) when one is open for the same order
         and kind and the caller has not confirmed.
+
+        With `receipt_chat` (where the creator asked), a receipt naming the new ticket is
+        written with it, held back for RECEIPT_GRACE: the caller cancels it (`answered`) once
+        its direct reply went out, so a reply lost to a crash or an outage is still made.
 
         A platform's ticket (`platform`) is due at the platform's `due_at`, and is opened once
         per platform ticket id: sent again, the ticket it became is returned."""
@@ -220,9 +239,24 @@ class TicketService:
             )
             tx.outbox.add(team_id, notices, now)
             named = tx.people.person(assignee_id) if assignee_id is not None else None
-            return Created(ticket, named)
+            receipt = None
+            if receipt_chat is not None:
+                key = origin.update_id if origin.update_id is not None else ticket.id or 0
+                notice = Notice(
+                    receipt_destination(receipt_chat, key),
+                    CreationReceipt(ticket.id or 0, ticket.number),
+                    delay=RECEIPT_GRACE,
+                )
+                receipt = tx.outbox.add_one(team_id, notice, now)
+            return Created(ticket, named, receipt)
 
         return await self._transact(body)
+
+    def answered(self, created: Created) -> None:
+        """The creator got the direct reply: their receipt is not needed any more. Cancelled by
+        the dispatcher's next claim, not by a write of its own (a command costs one write)."""
+        if created.receipt is not None:
+            self._receipts.answered(created.receipt)
 
     # --- act on a ticket -------------------------------------------------------------------
 

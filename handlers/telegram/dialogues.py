@@ -40,7 +40,9 @@ def _ref(data: dict[str, Any] | None) -> UserRef | None:
 async def create(turn: Turn, session: Session, command: CreateTicket, *, confirmed: bool) -> None:
     """Create the ticket, or ask first when one is open for the same order and kind."""
     services = turn.app.services
-    result = await services.tickets.create(command, await turn.origin(), confirmed=confirmed)
+    result = await services.tickets.create(
+        command, await turn.origin(), confirmed=confirmed, receipt_chat=turn.chat_id
+    )
     texts = turn.texts
     if isinstance(result, DuplicateFound):
         await _save(
@@ -82,6 +84,8 @@ async def create(turn: Turn, session: Session, command: CreateTicket, *, confirm
         await turn.edit(Message(text, claim))
     else:
         await turn.reply(Message(text, claim))
+    # Told: the receipt written with the ticket (for a reply lost to a crash) is not needed.
+    services.tickets.answered(result)
 
 
 async def confirm_duplicate(turn: Turn) -> None:

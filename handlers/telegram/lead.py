@@ -105,25 +105,13 @@ async def _page(
     if which == "o" and page.total == 0:
         raise NotFound("notfound.order", order_id=arg)
     tickets = page.tickets
-    if not tickets:
-        return list_page(
-            turn.app.renderer,
-            heading,
-            page,
-            turn.texts,
-            session.team.zone,
-            now,
-            number=number,
-            previous=None,
-            following=None,
-        )
-    first, last = tickets[0], tickets[-1]
-    has_previous = number > 1
-    has_next = number * PAGE_SIZE < page.total
-    previous = (
-        _button(which, True, number - 1, deadline_cursor(first), arg) if has_previous else None
-    )
-    following = _button(which, False, number + 1, deadline_cursor(last), arg) if has_next else None
+    previous = following = None
+    if tickets:
+        first, last = tickets[0], tickets[-1]
+        if number > 1:
+            previous = _button(which, True, number - 1, deadline_cursor(first), arg)
+        if number * PAGE_SIZE < page.total:
+            following = _button(which, False, number + 1, deadline_cursor(last), arg)
     return list_page(
         turn.app.renderer,
         heading,
