@@ -234,8 +234,14 @@ class PeopleRepository:
         self.bump_teams_of(user_id)
 
     def set_dm_open(self, user_id: int, is_open: bool) -> None:
-        self._connection.execute(update(users).where(users.c.id == user_id).values(dm_open=is_open))
-        self.bump_teams_of(user_id)
+        result = self._connection.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.dm_open.is_distinct_from(is_open))
+            .values(dm_open=is_open)
+        )
+        if result.rowcount:
+            # Only a change makes other processes re-read their rosters.
+            self.bump_teams_of(user_id)
 
     def set_private_team(self, user_id: int, team_id: int | None) -> None:
         self._connection.execute(

@@ -14,6 +14,7 @@ from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor, require_team
 from bot.services.directory import Directory
 from bot.services.roster import PrivateView, Roster, Standing
+from bot.services.tickets import group_cards
 from bot.services.updates import UpdateLedger
 from storage.database import Database
 from storage.people import Membership
@@ -254,7 +255,10 @@ class PeopleService:
             tx.people.set_dm_open(person.id, True)
             tickets = tx.tickets.assigned_to(None, person.id, pending_only=True, limit=50)
             for ticket in tickets:
-                tx.outbox.add(ticket.team_id, [card(ticket, person.id)], now)
+                # The group's card stops calling on them: it is redrawn as the summary.
+                tx.outbox.add(
+                    ticket.team_id, [card(ticket, person.id), *group_cards(tx, ticket)], now
+                )
             return len(tickets)
 
         queued = await self._db.transact(body)

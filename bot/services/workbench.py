@@ -38,6 +38,7 @@ from storage.database import Database
 
 #: What the page may ask for, in the order its buttons show: the actions a person takes.
 WEB_ACTIONS: Final = (
+    Action.CLAIM,
     Action.ACKNOWLEDGE,
     Action.NOTE,
     Action.TRANSFER,
@@ -178,6 +179,8 @@ class WorkbenchService:
                 continue
             if (action is Action.HOLD and held) or (action is Action.RESUME and not held):
                 continue
+            if action is Action.CLAIM and ticket.assignee_id is not None:
+                continue  # a claimed ticket is refused to the next one anyway
             if ticket.may(actor, action):
                 offered.append(action)
         return offered

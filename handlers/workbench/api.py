@@ -29,7 +29,7 @@ from bot.i18n import Catalogs, Texts
 from bot.rendering.render import Renderer
 from bot.services.container import Services
 from bot.services.tickets import EvidenceFile
-from bot.services.workbench import WorkbenchTeam
+from bot.services.workbench import WEB_ACTIONS, WorkbenchTeam
 from handlers.telegram.exports import EXPORT_COLUMNS, export_row
 from handlers.workbench.auth import Caller, add_sign_in_route, caller_of
 from handlers.workbench.files import UploadRefused
@@ -78,12 +78,17 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
-def _domain_error(error: DomainError, texts: Texts) -> web.Response:
+def _domain_error(error: DomainError, texts: Texts, renderer: Renderer) -> web.Response:
     params = dict(error.params)
     if isinstance(error, Conflict):
         tag = f"T{params.get('number')}" if params.get("number") else ""
         return _error(409, "conflict", plain(texts("wb.error.conflict", tag=tag)))
-    message = plain(texts(error.key, **params))
+    # The chat's wording, with the parameters the chat's renderer fills in (the ticket's tag, …).
+    text = renderer.error(error, texts).text
+    if isinstance(error, UsageError):
+        # The chat's usage line shows a command, which is not how the page is used.
+        text = text.rpartition("\n")[0] or text
+    message = plain(text)
     if isinstance(error, NotFound):
         return _error(404, "not_found", message)
     if isinstance(error, Refused):
@@ -173,7 +178,7 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             try:
                 return await function(request, Call(caller, member, texts))
             except DomainError as error:
-                return _domain_error(error, texts)
+                return _domain_error(error, texts, bench.renderer)
 
         return handle
 
@@ -271,6 +276,10 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             action = Action(str(data.get("action")))
         except ValueError:
             return _error(422, "invalid", "unknown action")
+        if action not in WEB_ACTIONS:
+            # Evidence comes with its file (the upload route); the rest is the chat's or the
+            # platform's to do.
+            return _error(422, "invalid", "not an action of the page")
         seen = data.get("stamp")
         after = await workbench.act(
             call.member.actor,

@@ -65,3 +65,20 @@ async def test_a_refused_card_refresh_redraws_the_group_card_rather_than_posting
     assert len(world.core.bot_messages(GROUP)) <= before + 2 + 2
     _group_card(world)
     assert NEWCOMER.id not in {m["chat"]["id"] for m in world.core.bot_messages(GROUP)}
+
+
+async def test_once_the_assignee_starts_the_bot_the_group_card_stops_calling_on_them(
+    world: BotWorld,
+) -> None:
+    await world.send(AGENT, GROUP, "/ticket TB1001 #shipping @chenjing_wh 今天发货")
+    await world.deliver()
+    card = _group_card(world)
+    assert card["text"].startswith("Chen Jing，#T1 需要你处理")
+
+    await world.bot.process(world.core.user_start(NEWCOMER.id))
+    await world.deliver()
+
+    redrawn = _group_card(world)
+    assert redrawn["message_id"] == card["message_id"]
+    assert "需要你处理" not in redrawn["text"]  # the summary now, not the call
+    assert "🟡 #T1 · 发货 · 待处理" in redrawn["text"]

@@ -372,3 +372,23 @@ async def test_the_page_sees_what_the_chat_did(db: Database, clock: FakeClock) -
             {"action": "note", "text": "ok", "stamp": before["stamp"]},
         )
         assert status in (200, 409)
+
+
+async def test_an_unassigned_ticket_offers_claim_and_the_page_takes_only_its_own_actions(
+    db: Database, clock: FakeClock
+) -> None:
+    world = await _world(db, clock)
+    ticket = await world.create(assignee=None)
+    async with workbench_page(world) as page:
+        path = f"{page.team_path()}/tickets/{ticket.number}"
+        _, shown = await page.get(AGENT, path)
+        assert "claim" in shown["actions"]
+
+        # Evidence comes with its file (the upload route), never as a bare action.
+        status, body = await page.post(AGENT, f"{path}/actions", {"action": "add_evidence"})
+        assert status == 422
+        status, body = await page.post(AGENT, f"{path}/actions", {"action": "claim"})
+        assert status == 200
+        assert body["ticket"]["assignee"]["id"] == AGENT.id
+        _, shown = await page.get(AGENT, path)
+        assert "claim" not in shown["actions"]
