@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,14 @@ def catalog_files(language: Language) -> list[Path]:
     one shared file."""
     main = _DIRECTORY / f"{language.value}.po"
     return [main, *sorted(_DIRECTORY.glob(f"{language.value}-*.po"))]
+
+
+_TAG: Final = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """A text without the HTML the chat shows it with (for an alert, a JSON message)."""
+    return html.unescape(_TAG.sub("", text)).strip()
 
 
 def load_catalog(language: Language) -> dict[str, str]:

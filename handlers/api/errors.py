@@ -4,9 +4,7 @@ bot/i18n/*-api.po."""
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -15,13 +13,12 @@ from pydantic import ValidationError
 
 from bot.domain.errors import Conflict, DomainError, NotFound, Refused, UsageError
 from bot.domain.model import Language
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Texts, plain
 from bot.rendering.render import Renderer
 
 log = logging.getLogger(__name__)
 
 API_PREFIX: Final = "/api/v1/"
-_TAG: Final = re.compile(r"<[^>]+>")
 #: Refusals that are about who asks, not about the ticket's state.
 _PERMISSION_KEYS: Final = frozenset({"refused.permission", "refused.team_permission"})
 
@@ -69,9 +66,13 @@ def language_of(request: web.Request) -> Language:
     return min(ranked)[2] if ranked else Language.EN
 
 
-def plain(text: str) -> str:
-    """A catalog text without the HTML the chat shows it with."""
-    return html.unescape(_TAG.sub("", text)).strip()
+def web_wording(renderer: Renderer, error: DomainError, texts: Texts) -> str:
+    """A domain error in the chat's words (with the parameters the renderer fills in), as plain
+    text for an HTTP answer: a usage error's last line shows a chat command, so it is left out."""
+    text = renderer.error(error, texts).text
+    if isinstance(error, UsageError):
+        text = text.rpartition("\n")[0] or text
+    return plain(text)
 
 
 def of_domain(error: DomainError) -> ApiError:
@@ -102,11 +103,7 @@ def error_response(
 ) -> web.Response:
     texts = catalogs[language_of(request)]
     if error.domain is not None:
-        text = renderer.error(error.domain, texts).text
-        if isinstance(error.domain, UsageError):
-            # The chat's usage line shows a command, which is not how the API is used.
-            text = text.rpartition("\n")[0] or text
-        message = plain(text)
+        message = web_wording(renderer, error.domain, texts)
     else:
         message = plain(texts(error.key, **error.params))
     body = {"error": {"code": error.code, "message": message, "field": error.field}}

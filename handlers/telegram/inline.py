@@ -23,12 +23,11 @@ from telegram.error import TelegramError
 from bot.domain.links import TicketLink
 from bot.domain.model import Language
 from bot.domain.ticket import Ticket
-from bot.i18n import Texts
+from bot.i18n import Texts, plain
 from bot.rendering.render import name_of, tag
 from bot.services.queries import SearchPage
 from handlers.telegram.adapters import person_of
 from handlers.telegram.context import BotContext
-from handlers.telegram.turn import plain
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import html
 import logging
-import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
@@ -22,7 +20,7 @@ from bot.domain.changes import ChangeTicket, Origin
 from bot.domain.errors import AlreadyProcessed, DomainError
 from bot.domain.model import Language
 from bot.domain.people import Person, Team
-from bot.i18n import Texts
+from bot.i18n import Texts, plain
 from bot.rendering.callbacks import Verb, encode
 from bot.rendering.messages import Button, Message
 from bot.rendering.render import language_of
@@ -36,7 +34,6 @@ log = logging.getLogger(__name__)
 
 #: Telegram's limit for the text of a callback alert.
 ALERT_LIMIT: Final = 200
-_TAGS: Final = re.compile(r"<[^>]+>")
 
 
 class NotATeam(DomainError):
@@ -53,11 +50,6 @@ class TeamChoiceNeeded(DomainError):
     def __init__(self, choice: ChooseTeam) -> None:
         super().__init__()
         self.choice = choice
-
-
-def plain(text: str) -> str:
-    """HTML to the plain text an alert can show."""
-    return html.unescape(_TAGS.sub("", text))
 
 
 class Turn:

@@ -4,7 +4,6 @@ so the chat sees what the page does; every ticket is looked up inside the caller
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
@@ -25,11 +24,12 @@ from bot.domain.listing import Bucket, SortOrder, TicketFilter
 from bot.domain.model import Action, Language, Status, TeamAction
 from bot.domain.permissions import may_team, require_team
 from bot.export import Cell, write_export
-from bot.i18n import Catalogs, Texts
+from bot.i18n import Catalogs, Texts, plain
 from bot.rendering.render import Renderer
 from bot.services.container import Services
 from bot.services.tickets import EvidenceFile
 from bot.services.workbench import WEB_ACTIONS, WorkbenchTeam
+from handlers.api.errors import web_wording
 from handlers.telegram.exports import EXPORT_COLUMNS, export_row
 from handlers.workbench.auth import Caller, add_sign_in_route, caller_of
 from handlers.workbench.files import UploadRefused
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 API: Final = "/api/app"
 #: A file uploaded from the page is at most this big (Telegram's bot upload limit is 50 MB).
 MAX_UPLOAD: Final = 20 * 1024 * 1024
-_TAGS: Final = re.compile(r"<[^>]+>")
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -70,10 +69,6 @@ class Call:
     texts: Texts
 
 
-def plain(markup: str) -> str:
-    return html.unescape(_TAGS.sub("", markup))
-
-
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
@@ -83,12 +78,7 @@ def _domain_error(error: DomainError, texts: Texts, renderer: Renderer) -> web.R
     if isinstance(error, Conflict):
         tag = f"T{params.get('number')}" if params.get("number") else ""
         return _error(409, "conflict", plain(texts("wb.error.conflict", tag=tag)))
-    # The chat's wording, with the parameters the chat's renderer fills in (the ticket's tag, …).
-    text = renderer.error(error, texts).text
-    if isinstance(error, UsageError):
-        # The chat's usage line shows a command, which is not how the page is used.
-        text = text.rpartition("\n")[0] or text
-    message = plain(text)
+    message = web_wording(renderer, error, texts)
     if isinstance(error, NotFound):
         return _error(404, "not_found", message)
     if isinstance(error, Refused):

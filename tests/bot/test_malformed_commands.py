@@ -10,8 +10,7 @@ import pytest
 
 from bot.config import DatabaseSettings
 from bot.domain.model import Language
-from bot.i18n import Catalogs
-from handlers.telegram.turn import plain
+from bot.i18n import Catalogs, plain
 from storage.database import Database
 from tests.support.botworld import AGENT, GROUP, BotWorld, settings_for, start_world
 from tests.support.clock import FakeClock
