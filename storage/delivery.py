@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import RowMapping, Select, Table, and_, bindparam, func, insert, select, update
@@ -13,14 +14,71 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
 from bot.domain.notices import Notice, NoticePayload, from_json, to_json
-from storage.tables import cards, outbox, upsert
+from storage.tables import cards, outbox, upsert_for
 from storage.types import UtcDateTime
 
 PENDING: Final = "pending"
 SENT: Final = "sent"
 DEAD: Final = "dead"
 
+# The statements of every delivery and of most commands are built once: building one cost
+# more than running it (bench.e2e). Bind names differ from column names, which SQLAlchemy
+# keeps for an UPDATE's own values.
 _INSERT: Final = insert(outbox)
+_INSERT_ONE: Final = insert(outbox).returning(outbox.c.id)
+_MINE = and_(outbox.c.id == bindparam("row_id"), outbox.c.lease_owner == bindparam("owner"))
+_CANCEL: Final = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.status == PENDING)
+    .values(status=SENT, sent_at=bindparam("at"), last_error=bindparam("why"), leased_until=None)
+)
+_LEASE: Final = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_owner=bindparam("owner"), leased_until=bindparam("until"))
+    .returning(*outbox.c)
+)
+_MARK_SENT: Final = (
+    update(outbox)
+    .where(_MINE)
+    .values(status=SENT, sent_at=bindparam("at"), attempts=outbox.c.attempts + 1, leased_until=None)
+)
+_RETRY_LATER: Final = (
+    update(outbox)
+    .where(_MINE)
+    .values(
+        available_at=bindparam("at"),
+        attempts=outbox.c.attempts + 1,
+        last_error=bindparam("why"),
+        leased_until=None,
+        lease_owner=None,
+    )
+)
+_RELEASE: Final = (
+    update(outbox)
+    .where(_MINE)
+    .values(last_error=bindparam("why"), leased_until=None, lease_owner=None)
+)
+_DEFER: Final = (
+    update(outbox)
+    .where(
+        outbox.c.destination == bindparam("to"),
+        outbox.c.status == PENDING,
+        outbox.c.available_at < bindparam("at", type_=UtcDateTime()),
+    )
+    .values(available_at=bindparam("at", type_=UtcDateTime()))
+)
+_MARK_DEAD: Final = (
+    update(outbox)
+    .where(_MINE)
+    .values(
+        status=DEAD,
+        attempts=outbox.c.attempts + 1,
+        last_error=bindparam("why"),
+        sent_at=bindparam("at"),
+        leased_until=None,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +96,18 @@ class OutboxRow:
         return from_json(self.payload)
 
 
+def _values(team_id: int | None, notice: Notice, now: datetime) -> dict[str, Any]:
+    return {
+        "team_id": team_id,
+        "destination": notice.destination,
+        "payload": to_json(notice.payload),
+        "status": PENDING,
+        "created_at": now,
+        "available_at": now + notice.delay,
+        "attempts": 0,
+    }
+
+
 def _row(row: RowMapping) -> OutboxRow:
     return OutboxRow(
         row["id"],
@@ -49,7 +119,8 @@ def _row(row: RowMapping) -> OutboxRow:
     )
 
 
-def claim_query(limit: int) -> Select[Any]:
+@cache
+def claim_query(limit: int, *, skip_locked: bool = False) -> Select[Any]:
     """Ids of rows a dispatcher may deliver now (bind: now), from ix_outbox_pending.
 
     A row is deliverable when it is pending, available, not leased by a live owner, and no
@@ -58,7 +129,7 @@ def claim_query(limit: int) -> Select[Any]:
     """
     older = aliased(outbox)
     now: BindParameter[datetime] = bindparam("now", type_=UtcDateTime())
-    return (
+    query = (
         select(outbox.c.id)
         .where(
             outbox.c.status == PENDING,
@@ -75,6 +146,7 @@ def claim_query(limit: int) -> Select[Any]:
         .order_by(outbox.c.available_at, outbox.c.id)
         .limit(limit)
     )
+    return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
 class OutboxRepository:
@@ -87,119 +159,53 @@ class OutboxRepository:
         if not notices:
             return
         self.added += len(notices)
-        self._connection.execute(
-            _INSERT,
-            [
-                {
-                    "team_id": team_id,
-                    "destination": notice.destination,
-                    "payload": to_json(notice.payload),
-                    "status": PENDING,
-                    "created_at": now,
-                    "available_at": now + notice.delay,
-                    "attempts": 0,
-                }
-                for notice in notices
-            ],
-        )
+        self._connection.execute(_INSERT, [_values(team_id, notice, now) for notice in notices])
 
     def add_one(self, team_id: int | None, notice: Notice, now: datetime) -> int:
         """Write one notice and return its row's id (to cancel it later, see `cancel`)."""
         self.added += 1
-        result = self._connection.execute(
-            insert(outbox)
-            .values(
-                team_id=team_id,
-                destination=notice.destination,
-                payload=to_json(notice.payload),
-                status=PENDING,
-                created_at=now,
-                available_at=now + notice.delay,
-                attempts=0,
-            )
-            .returning(outbox.c.id)
-        )
+        result = self._connection.execute(_INSERT_ONE, _values(team_id, notice, now))
         return int(result.scalar_one())
 
     def cancel(self, row_id: int, now: datetime, reason: str) -> bool:
         """Settle a row still waiting without sending it (what it says was said another way);
         False when it was already settled."""
-        result = self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.status == PENDING)
-            .values(status=SENT, sent_at=now, last_error=reason, leased_until=None)
-        )
+        result = self._connection.execute(_CANCEL, {"row_id": row_id, "at": now, "why": reason})
         return bool(result.rowcount)
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool
     ) -> list[OutboxRow]:
         """Lease the oldest deliverable row of up to `limit` destinations (see claim_query)."""
-        query = claim_query(limit)
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
+        query = claim_query(limit, skip_locked=skip_locked)
         ids = list(self._connection.execute(query, {"now": now}).scalars())
         if not ids:
             return []
         result = self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(ids))
-            .values(lease_owner=owner, leased_until=lease_until)
-            .returning(*outbox.c)
+            _LEASE, {"ids": ids, "owner": owner, "until": lease_until}
         )
         return sorted((_row(row) for row in result.mappings()), key=lambda r: r.id)
 
     def mark_sent(self, row_id: int, owner: str, now: datetime) -> None:
-        self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
-            .values(status=SENT, sent_at=now, attempts=outbox.c.attempts + 1, leased_until=None)
-        )
+        self._connection.execute(_MARK_SENT, {"row_id": row_id, "owner": owner, "at": now})
 
     def retry_later(self, row_id: int, owner: str, available_at: datetime, error: str) -> None:
         self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
-            .values(
-                available_at=available_at,
-                attempts=outbox.c.attempts + 1,
-                last_error=error[:2000],
-                leased_until=None,
-                lease_owner=None,
-            )
+            _RETRY_LATER,
+            {"row_id": row_id, "owner": owner, "at": available_at, "why": error[:2000]},
         )
 
     def release(self, row_id: int, owner: str, error: str) -> None:
         """Give a claimed row back without counting an attempt (e.g. a flood wait)."""
-        self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
-            .values(last_error=error[:2000], leased_until=None, lease_owner=None)
-        )
+        self._connection.execute(_RELEASE, {"row_id": row_id, "owner": owner, "why": error[:2000]})
 
     def defer_destination(self, destination: str, available_at: datetime) -> None:
         """Hold every pending row of a destination until `available_at` (a flood wait)."""
-        self._connection.execute(
-            update(outbox)
-            .where(
-                outbox.c.destination == destination,
-                outbox.c.status == PENDING,
-                outbox.c.available_at < available_at,
-            )
-            .values(available_at=available_at)
-        )
+        self._connection.execute(_DEFER, {"to": destination, "at": available_at})
 
     def mark_dead(self, row_id: int, owner: str, error: str, now: datetime) -> None:
         self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
-            .values(
-                status=DEAD,
-                attempts=outbox.c.attempts + 1,
-                last_error=error[:2000],
-                sent_at=now,
-                leased_until=None,
-            )
+            _MARK_DEAD, {"row_id": row_id, "owner": owner, "at": now, "why": error[:2000]}
         )
 
     def pending(self) -> int:
@@ -225,12 +231,7 @@ class CardRepository:
     def __init__(self, connection: Connection, table: Table = cards) -> None:
         self._connection = connection
         self._table = table
-        self._lookup = select(table.c.message_id).where(
-            and_(
-                table.c.ticket_id == bindparam("ticket_id"),
-                table.c.chat_id == bindparam("chat_id"),
-            )
-        )
+        self._lookup = _card_lookup(table)
 
     def message_id(self, ticket_id: int, chat_id: int) -> int | None:
         result = self._connection.execute(
@@ -247,13 +248,32 @@ class CardRepository:
         return [int(chat_id) for chat_id in result.scalars()]
 
     def remember(self, ticket_id: int, chat_id: int, message_id: int, now: datetime) -> None:
-        table = self._table
-        statement = upsert(self._connection, table).values(
-            ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, updated_at=now
-        )
         self._connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.ticket_id, table.c.chat_id],
-                set_={"message_id": message_id, "updated_at": now},
-            )
+            _card_upsert(self._connection.dialect.name, self._table),
+            {
+                "ticket_id": ticket_id,
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "updated_at": now,
+            },
         )
+
+
+@cache
+def _card_lookup(table: Table) -> Select[Any]:
+    return select(table.c.message_id).where(
+        and_(table.c.ticket_id == bindparam("ticket_id"), table.c.chat_id == bindparam("chat_id"))
+    )
+
+
+@cache
+def _card_upsert(dialect: str, table: Table) -> Any:
+    """Remember a card's message (built once per dialect and table)."""
+    statement = upsert_for(dialect, table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.ticket_id, table.c.chat_id],
+        set_={
+            "message_id": statement.excluded.message_id,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )

@@ -5,13 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from bot.domain.model import Language
 from bot.domain.people import Person, Team
 from storage.tables import members, teams, upsert, users
+
+# Statements a command runs on every update are built once: building one costs more than
+# running it (bench.e2e).
+_TEAM: Final = select(teams).where(teams.c.id == bindparam("team_id"))
+_DIRECTORY_VERSION: Final = select(teams.c.directory_version).where(
+    teams.c.id == bindparam("team_id")
+)
+_PERSON: Final = select(users).where(users.c.id == bindparam("user_id"))
+_PEOPLE: Final = select(users).where(users.c.id.in_(bindparam("user_ids", expanding=True)))
+_MEMBERSHIP: Final = select(members.c.is_admin).where(
+    members.c.team_id == bindparam("team_id"), members.c.user_id == bindparam("user_id")
+)
+_ADMINS: Final = select(members.c.user_id).where(
+    members.c.team_id == bindparam("team_id"), members.c.is_admin.is_(True)
+)
 
 
 def _team(row: RowMapping) -> Team:
@@ -82,7 +98,7 @@ class PeopleRepository:
         return _team(row), (bool(row["is_admin"]) if row["member_id"] is not None else None)
 
     def team(self, team_id: int) -> Team | None:
-        result = self._connection.execute(select(teams).where(teams.c.id == team_id))
+        result = self._connection.execute(_TEAM, {"team_id": team_id})
         row = result.mappings().one_or_none()
         return _team(row) if row else None
 
@@ -97,9 +113,7 @@ class PeopleRepository:
 
     def directory_version(self, team_id: int) -> int:
         """The team's roster version (what the in-memory roster compares with)."""
-        result = self._connection.execute(
-            select(teams.c.directory_version).where(teams.c.id == team_id)
-        )
+        result = self._connection.execute(_DIRECTORY_VERSION, {"team_id": team_id})
         return int(result.scalar_one_or_none() or 0)
 
     def directory_versions(self, team_ids: Iterable[int]) -> dict[int, int]:
@@ -151,7 +165,7 @@ class PeopleRepository:
                 self.bump_team(team_id)
 
     def person(self, user_id: int) -> Person | None:
-        result = self._connection.execute(select(users).where(users.c.id == user_id))
+        result = self._connection.execute(_PERSON, {"user_id": user_id})
         row = result.mappings().one_or_none()
         return _person(row) if row else None
 
@@ -159,7 +173,7 @@ class PeopleRepository:
         ids = sorted(set(user_ids))
         if not ids:
             return {}
-        result = self._connection.execute(select(users).where(users.c.id.in_(ids)))
+        result = self._connection.execute(_PEOPLE, {"user_ids": ids})
         return {row["id"]: _person(row) for row in result.mappings()}
 
     def member_by_username(self, team_id: int, username: str) -> Person | None:
@@ -173,11 +187,7 @@ class PeopleRepository:
 
     def membership(self, team_id: int, user_id: int) -> bool | None:
         """None: not a member; otherwise whether they administer the group."""
-        result = self._connection.execute(
-            select(members.c.is_admin).where(
-                members.c.team_id == team_id, members.c.user_id == user_id
-            )
-        )
+        result = self._connection.execute(_MEMBERSHIP, {"team_id": team_id, "user_id": user_id})
         value = result.scalar_one_or_none()
         return None if value is None else bool(value)
 
@@ -220,11 +230,7 @@ class PeopleRepository:
         self.bump_team(team_id)
 
     def admins(self, team_id: int) -> list[int]:
-        result = self._connection.execute(
-            select(members.c.user_id).where(
-                members.c.team_id == team_id, members.c.is_admin.is_(True)
-            )
-        )
+        result = self._connection.execute(_ADMINS, {"team_id": team_id})
         return [int(user_id) for user_id in result.scalars()]
 
     def set_user_language(self, user_id: int, language: Language) -> None:

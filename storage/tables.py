@@ -32,6 +32,11 @@ team_digests: Final = cast(Table, models.TeamDigest.__table__)
 
 def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can take ON CONFLICT, in the connection's dialect."""
-    if connection.dialect.name == "postgresql":
+    return upsert_for(connection.dialect.name, table)
+
+
+def upsert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT in the dialect named."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

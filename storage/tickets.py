@@ -47,6 +47,13 @@ _NEXT_NUMBER: Final = (
     .returning(teams.c.last_number)
 )
 _INSERT_TICKET: Final = insert(tickets).returning(tickets.c.id)
+_BY_ID: Final = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_BY_NUMBER: Final = select(tickets).where(
+    tickets.c.team_id == bindparam("team_id"), tickets.c.number == bindparam("number")
+)
+_EVIDENCE_COUNT: Final = (
+    select(func.count()).select_from(evidence).where(evidence.c.ticket_id == bindparam("ticket_id"))
+)
 
 
 #: The assignee named by @username (if any) and an open ticket for the same order and kind,
@@ -229,14 +236,12 @@ class TicketRepository:
             raise Conflict(number=ticket.number)
 
     def by_number(self, team_id: int, number: int) -> Ticket | None:
-        result = self._connection.execute(
-            select(tickets).where(tickets.c.team_id == team_id, tickets.c.number == number)
-        )
+        result = self._connection.execute(_BY_NUMBER, {"team_id": team_id, "number": number})
         row = result.mappings().one_or_none()
         return ticket_from_row(row) if row else None
 
     def by_id(self, ticket_id: int) -> Ticket | None:
-        result = self._connection.execute(select(tickets).where(tickets.c.id == ticket_id))
+        result = self._connection.execute(_BY_ID, {"ticket_id": ticket_id})
         row = result.mappings().one_or_none()
         return ticket_from_row(row) if row else None
 
@@ -460,9 +465,7 @@ class EvidenceRepository:
         return result.first() is not None
 
     def count(self, ticket_id: int) -> int:
-        result = self._connection.execute(
-            select(func.count()).select_from(evidence).where(evidence.c.ticket_id == ticket_id)
-        )
+        result = self._connection.execute(_EVIDENCE_COUNT, {"ticket_id": ticket_id})
         return int(result.scalar_one())
 
     def of_ticket(self, ticket_id: int) -> list[EvidenceItem]:
