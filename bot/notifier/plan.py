@@ -83,7 +83,7 @@ Delivery = TelegramDelivery | WebhookDelivery | PlatformDelivery | Skipped
 
 
 @dataclass
-class _Facts:
+class Facts:
     """Everything rendering a batch needs, read in one transaction."""
 
     teams: dict[int, Team] = field(default_factory=dict)
@@ -160,7 +160,7 @@ def _topic_ticket(row: OutboxRow) -> int | None:
     return _ticket_id(notice)
 
 
-def _in_topic(delivery: Delivery, facts: _Facts) -> Delivery:
+def _in_topic(delivery: Delivery, facts: Facts) -> Delivery:
     if not isinstance(delivery, TelegramDelivery):
         return delivery
     ticket_id = _topic_ticket(delivery.row)
@@ -186,8 +186,8 @@ class Planner:
         self._catalogs = catalogs
         self._bot_username = bot_username
 
-    def load(self, tx: Transaction, rows: list[OutboxRow]) -> _Facts:
-        facts = _Facts()
+    def load(self, tx: Transaction, rows: list[OutboxRow]) -> Facts:
+        facts = Facts()
         team_ids = {row.team_id for row in rows if row.team_id is not None}
         for team_id in team_ids:
             team = tx.people.team(team_id)
@@ -240,17 +240,17 @@ class Planner:
         private = chat_id > 0
         return self._catalogs[language_of(people.get(chat_id), team.language, private=private)]
 
-    def supervisors(self, team_id: int, facts: _Facts) -> list[int]:
+    def supervisors(self, team_id: int, facts: Facts) -> list[int]:
         profile = self._directory.team(team_id)
         ids = set(profile.supervisors)
         if profile.settings.admins_are_supervisors:
             ids.update(facts.admins.get(team_id, []))
         return sorted(ids)
 
-    def plan(self, rows: list[OutboxRow], facts: _Facts, now: datetime) -> list[Delivery]:
+    def plan(self, rows: list[OutboxRow], facts: Facts, now: datetime) -> list[Delivery]:
         return [_in_topic(self._plan(row, facts, now), facts) for row in rows]
 
-    def _plan(self, row: OutboxRow, facts: _Facts, now: datetime) -> Delivery:
+    def _plan(self, row: OutboxRow, facts: Facts, now: datetime) -> Delivery:
         notice = row.notice
         if isinstance(notice, WebhookNotice):
             return WebhookDelivery(row, row.destination.partition(":")[2], dict(notice.body))
@@ -356,7 +356,7 @@ class Planner:
         chat_id: int,
         ticket: Ticket,
         team: Team,
-        facts: _Facts,
+        facts: Facts,
         texts: Texts,
         now: datetime,
     ) -> Delivery:
@@ -388,7 +388,7 @@ class Planner:
         )
 
     def _fallback(
-        self, notice: DmFallback, team: Team, facts: _Facts, texts: Texts, now: datetime
+        self, notice: DmFallback, team: Team, facts: Facts, texts: Texts, now: datetime
     ) -> Message:
         """The group message for a user the bot cannot write to: a mention, what it was about
         (in the group's language), and a button that opens the bot (its /start then delivers
