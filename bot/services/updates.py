@@ -2,13 +2,15 @@
 themselves already: so that a new update costs no read before its command, and a command that
 recorded its update id in its own transaction needs no second write to record it.
 
-Telegram numbers updates in increasing order. An update above every id this process has
-handled and every id recorded before it started cannot have been handled by this process or
-before it: no read. One at or below (a redelivery after a restart, a webhook retry, updates
-out of order) is looked up as before. With several processes behind a webhook, a retry that
-reaches another process than the first is still made harmless by the update id a command
-records in its transaction (a change happens once); only the answer of a read-only command
-could be given twice then, as after a crash (see the README's delivery guarantee).
+An update whose id is above every id recorded before this process started, and which this
+process has not seen, cannot have been handled by this process or before it: no read, in
+whatever order updates arrive (several handled at once finish out of order). One at or below
+that floor (a redelivery after a restart) or one seen already (a webhook retry) is looked up
+as before. The ids seen are kept for the last _SEEN_KEPT updates; an id older than those is
+looked up. With several processes behind a webhook, a retry that reaches another process
+than the first is still made harmless by the update id a command records in its transaction
+(a change happens once); only the answer of a read-only command could be given twice then, as
+after a crash (see the README's delivery guarantee).
 """
 
 from __future__ import annotations
@@ -18,27 +20,35 @@ from typing import Final
 
 #: Update ids remembered as recorded by their command's transaction, awaiting `recorded`.
 _CLAIMS_KEPT: Final = 4096
+#: Update ids remembered as seen by this process.
+_SEEN_KEPT: Final = 4096
 
 
 class UpdateLedger:
     def __init__(self) -> None:
         #: Every update id at or below this may have been handled: look it up.
-        self._high_water: int | None = None
+        self._floor: int | None = None
+        #: Ids above the floor this process has seen, oldest first.
+        self._seen: OrderedDict[int, None] = OrderedDict()
         self._claimed: OrderedDict[int, bool] = OrderedDict()
 
     @property
     def started(self) -> bool:
-        return self._high_water is not None
+        return self._floor is not None
 
     def start(self, highest_recorded: int | None) -> None:
         """What the database had recorded when this process began to handle updates."""
-        self._high_water = max(highest_recorded or 0, self._high_water or 0)
+        self._floor = max(highest_recorded or 0, self._floor or 0)
 
     def needs_lookup(self, update_id: int) -> bool:
         """Whether the database must say if this update was handled; marks it as seen."""
-        if self._high_water is None or update_id <= self._high_water:
+        if self._floor is None or update_id <= self._floor or update_id in self._seen:
             return True
-        self._high_water = update_id
+        self._seen[update_id] = None
+        while len(self._seen) > _SEEN_KEPT:
+            forgotten, _ = self._seen.popitem(last=False)
+            # An id no longer remembered may have been seen: from now on it is looked up.
+            self._floor = max(self._floor, forgotten)
         return False
 
     def claimed(self, update_id: int) -> None:
