@@ -226,8 +226,15 @@ class Outbox(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
-        # Per-destination order: is an older row of this destination still pending?
-        Index("ix_outbox_destination_id", "destination", "id"),
+        # Per-destination order: is an older row of this destination still pending? Pending
+        # rows only, so the answer does not grow with the destination's history.
+        Index(
+            "ix_outbox_pending_destination",
+            "destination",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
