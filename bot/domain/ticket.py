@@ -111,6 +111,17 @@ class Ticket:
             raise Refused("refused.no_cancel_request")
         return after
 
+    def check_cooldown(
+        self, action: Action, *, at: datetime, last_done_at: datetime | None
+    ) -> None:
+        """Refused while `action`, last done at `last_done_at`, is still cooling down (a nudge
+        waits its cooldown after the last one)."""
+        cooldown = ACTIONS[action].cooldown
+        if cooldown is not None and last_done_at is not None:
+            wait = last_done_at + cooldown - at
+            if wait > timedelta(0):
+                raise Refused("refused.cooldown", action=action.value, wait=wait)
+
     def apply(
         self,
         actor: Actor,
@@ -130,10 +141,7 @@ class Ticket:
         """
         spec = ACTIONS[action]
         status = self.check(actor, action)
-        if spec.cooldown is not None and last_done_at is not None:
-            wait = last_done_at + spec.cooldown - at
-            if wait > timedelta(0):
-                raise Refused("refused.cooldown", action=action.value, wait=wait)
+        self.check_cooldown(action, at=at, last_done_at=last_done_at)
         if spec.needs_text and not (text and text.strip()):
             raise UsageError(action.value, "text_missing")
         request = Request(

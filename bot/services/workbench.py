@@ -10,10 +10,11 @@ from typing import Final
 
 from bot.clock import Clock
 from bot.config import AppSettings
+from bot.domain.actions import ACTIONS
 from bot.domain.activity import Activity, activity
 from bot.domain.changes import ChangeTicket, Channel, Origin, TicketRef
 from bot.domain.commands import UserRef
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, Refused
 from bot.domain.model import Action, Outcome, TeamAction
 from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor, require_team
@@ -168,8 +169,11 @@ class WorkbenchService:
 
     # --- what the viewer may do ----------------------------------------------------------
 
-    def offered(self, ticket: Ticket, actor: Actor, *, platform: bool = False) -> list[Action]:
-        """The actions the page shows for `ticket`: those `actor` could take now."""
+    async def offered(
+        self, ticket: Ticket, actor: Actor, *, platform: bool = False
+    ) -> list[Action]:
+        """The actions the page shows for `ticket`: those `actor` could take now (a nudge
+        still cooling down is not: the server would refuse it)."""
         kind = self._directory.kind_or_default(ticket.kind)
         held = ticket.held_since is not None
         offered = []
@@ -181,9 +185,22 @@ class WorkbenchService:
                 continue
             if action is Action.CLAIM and ticket.assignee_id is not None:
                 continue  # a claimed ticket is refused to the next one anyway
-            if ticket.may(actor, action):
+            if ticket.may(actor, action) and not await self._cooling(ticket, action):
                 offered.append(action)
         return offered
+
+    async def _cooling(self, ticket: Ticket, action: Action) -> bool:
+        """Whether `action` was done to `ticket` too recently to be done again now."""
+        spec = ACTIONS[action]
+        if spec.cooldown is None:
+            return False
+        event = spec.event
+        last = await self._db.read(lambda tx: tx.events.last_at(ticket.id or 0, event))
+        try:
+            ticket.check_cooldown(action, at=self._clock.now(), last_done_at=last)
+        except Refused:
+            return True
+        return False
 
     async def act(
         self,

@@ -253,7 +253,7 @@ def add_workbench_api(app: web.Application, bench: Workbench) -> None:
             for item in details.evidence
         ]
         platform = bool(await services.platform.options(details.ticket))
-        offered = workbench.offered(details.ticket, actor, platform=platform)
+        offered = await workbench.offered(details.ticket, actor, platform=platform)
         body["actions"] = [a.value for a in offered]
         body["needs_text"] = [a.value for a in offered if ACTIONS[a].needs_text]
         body["may_add_evidence"] = details.ticket.may(actor, Action.ADD_EVIDENCE)
