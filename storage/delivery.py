@@ -25,7 +25,7 @@ DEAD: Final = "dead"
 # more than running it (bench.e2e). Bind names differ from column names, which SQLAlchemy
 # keeps for an UPDATE's own values.
 _INSERT: Final = insert(outbox)
-_INSERT_ONE: Final = insert(outbox).returning(outbox.c.id)
+_INSERT_RETURNING: Final = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
 _MINE = and_(outbox.c.id == bindparam("row_id"), outbox.c.lease_owner == bindparam("owner"))
 _CANCEL: Final = (
     update(outbox)
@@ -161,11 +161,16 @@ class OutboxRepository:
         self.added += len(notices)
         self._connection.execute(_INSERT, [_values(team_id, notice, now) for notice in notices])
 
-    def add_one(self, team_id: int | None, notice: Notice, now: datetime) -> int:
-        """Write one notice and return its row's id (to cancel it later, see `cancel`)."""
-        self.added += 1
-        result = self._connection.execute(_INSERT_ONE, _values(team_id, notice, now))
-        return int(result.scalar_one())
+    def add_returning_ids(
+        self, team_id: int | None, notices: Sequence[Notice], now: datetime
+    ) -> list[int]:
+        """Write notices and return their rows' ids in their order (to cancel one later, see
+        `cancel`)."""
+        self.added += len(notices)
+        result = self._connection.execute(
+            _INSERT_RETURNING, [_values(team_id, notice, now) for notice in notices]
+        )
+        return [int(row_id) for row_id in result.scalars()]
 
     def cancel(self, row_id: int, now: datetime, reason: str) -> bool:
         """Settle a row still waiting without sending it (what it says was said another way);

@@ -100,6 +100,8 @@ _CREATION_CONTEXT: Final = select(
     .limit(1)
     .scalar_subquery(),
     pending_duplicate_query().scalar_subquery(),
+    # The team's roster version (see bot/services/roster.py), read here to save a round trip.
+    select(teams.c.directory_version).where(teams.c.id == bindparam("team_id")).scalar_subquery(),
 )
 _INSERT_EVENT: Final = insert(events)
 #: SET takes every column passed at execution; the WHERE on version refuses a stale write.
@@ -187,6 +189,7 @@ class CreationContext:
 
     assignee_id: int | None
     duplicate_number: int | None
+    directory_version: int
 
 
 class TicketRepository:
@@ -219,7 +222,7 @@ class TicketRepository:
                 "username_key": assignee_username.lower() if assignee_username else None,
             },
         ).one()
-        return CreationContext(row[0], row[1])
+        return CreationContext(row[0], row[1], int(row[2] or 0))
 
     def add(self, ticket: Ticket) -> int:
         result = self._connection.execute(_INSERT_TICKET, _values(ticket))

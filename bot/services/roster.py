@@ -109,13 +109,15 @@ class Roster:
 
     # --- inside a command's transaction --------------------------------------------------
 
-    def current(self, tx: Transaction, actor: Actor) -> Actor:
+    def current(self, tx: Transaction, actor: Actor, *, version: int | None = None) -> Actor:
         """The actor as the database says now: the cached one if the team's roster version is
-        the one its entries were read at, else read again in this transaction."""
+        the one its entries were read at, else read again in this transaction. `version`: the
+        team's version, when the caller read it in this transaction already."""
         if actor.user_id is None or actor.user_id == 0:
             return actor  # the scheduler or a platform: no person to look up
         team_id = actor.team_id
-        version = tx.people.directory_version(team_id)
+        if version is None:
+            version = tx.people.directory_version(team_id)
         if self._versions.get(team_id) == version:
             return actor
         admin = tx.people.membership(team_id, actor.user_id)

@@ -189,7 +189,6 @@ class TicketService:
             replayed = _replayed(tx, origin)
             if replayed is not None:
                 return Created(replayed)
-            actor = self._roster.current(tx, origin.actor)
             if platform is not None:
                 known = tx.platform.by_platform_id(platform.platform, platform.platform_ticket_id)
                 existing = tx.tickets.by_id(known.ticket_id or 0) if known else None
@@ -199,6 +198,7 @@ class TicketService:
             context = tx.tickets.creation_context(
                 team_id, command.order_id, kind.name, assignee.username if assignee else None
             )
+            actor = self._roster.current(tx, origin.actor, version=context.directory_version)
             if context.duplicate_number is not None and not confirmed:
                 return DuplicateFound(context.duplicate_number)
             assignee_id = context.assignee_id
@@ -237,7 +237,6 @@ class TicketService:
             notices = notices_for(
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
-            tx.outbox.add(team_id, notices, now)
             named = tx.people.person(assignee_id) if assignee_id is not None else None
             receipt = None
             if receipt_chat is not None:
@@ -247,7 +246,10 @@ class TicketService:
                     CreationReceipt(ticket.id or 0, ticket.number),
                     delay=RECEIPT_GRACE,
                 )
-                receipt = tx.outbox.add_one(team_id, notice, now)
+                # One statement for the notices and the receipt; the receipt's id comes last.
+                receipt = tx.outbox.add_returning_ids(team_id, [*notices, notice], now)[-1]
+            else:
+                tx.outbox.add(team_id, notices, now)
             return Created(ticket, named, receipt)
 
         return await self._transact(body)
