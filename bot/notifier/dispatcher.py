@@ -1,12 +1,11 @@
 """The outbox dispatcher: durable, ordered per chat, within Telegram's flood limits.
 
 Guarantee: at-least-once. A notification is marked sent only after Telegram (or the webhook
-receiver) accepted it, in the transaction that records its round; if the process dies in
-between, the row's lease expires and it is sent again. So a duplicate is possible only for a
-message sent but not yet recorded when a process died: at most one per destination per crash,
-since a round holds at most one row per destination. Webhook receivers can drop such repeats by
-the X-Ticketbot-Delivery id. A round costs two transactions whatever its size: the claim (which
-also reads what rendering needs) and the record.
+receiver) accepted it, in a transaction of its own; if the process dies in between, the row's
+lease expires and it is sent again. So a duplicate is possible only for a message that was in
+flight when a process died: at most one per destination per crash, since a destination has at
+most one row in flight. Webhook receivers can drop such repeats by the X-Ticketbot-Delivery id.
+The claim of a round also reads what rendering its rows needs, in the same transaction.
 
 Order: a destination's rows go out strictly by id, one at a time (the claim never hands out a
 row while an older row of its destination is pending). Limits: every send takes its slot from
@@ -157,8 +156,8 @@ class Dispatcher:
                 await asyncio.wait_for(_first(self._wake, stop), timeout=poll)
 
     async def deliver_once(self) -> int:
-        """One round: claim and load (one transaction), render, send, record (one
-        transaction). Returns how many rows were settled."""
+        """One round: claim and load (one transaction), render, send and record each row.
+        Returns how many rows were settled."""
         now = self._clock.now()
         lease_until = now + self._settings.lease
         answered = self._receipts.take()
@@ -180,38 +179,15 @@ class Dispatcher:
         if not rows or facts is None:
             return 0
         planned = self._planner.plan(rows, facts, now)
-        results = await asyncio.gather(
-            *(self._deliver(delivery) for delivery in planned), return_exceptions=True
-        )
-        outcomes = [result for result in results if isinstance(result, _Outcome)]
-        await self._record_all(outcomes)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result  # its row stays leased and is tried again when the lease ends
+        await asyncio.gather(*(self._settle(delivery) for delivery in planned))
         return len(planned)
 
-    async def _record_all(self, outcomes: list[_Outcome]) -> None:
-        """Record a round's outcomes in one transaction. A round holds at most one row per
-        destination, so a crash before this commit repeats at most one message per
-        destination, as recording each at once would. If recording them together fails,
-        each is recorded alone, so one bad row does not hold back the others."""
-        if not outcomes:
-            return
-        try:
-            await self._db.transact(lambda tx: self._record_each(tx, outcomes))
-            return
-        except Exception:
-            log.exception("recording %d deliveries failed; recording each alone", len(outcomes))
-        for outcome in outcomes:
-            try:
-                await self._db.transact(partial(self._record, outcome=outcome))
-            except Exception:
-                # The row stays leased: it is sent again when its lease ends.
-                log.exception("recording outbox #%s failed", outcome.row.id)
-
-    def _record_each(self, tx: Transaction, outcomes: list[_Outcome]) -> None:
-        for outcome in outcomes:
-            self._record(tx, outcome)
+    async def _settle(self, delivery: Delivery) -> None:
+        """Deliver one row and record what happened at once, in a transaction of its own: a
+        crash can then repeat only a message in flight, not a whole round's (one slow send
+        would otherwise hold back the records of the round's others)."""
+        outcome = await self._deliver(delivery)
+        await self._db.transact(partial(self._record, outcome=outcome))
 
     # --- one delivery ------------------------------------------------------------------------
 

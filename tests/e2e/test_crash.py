@@ -61,6 +61,11 @@ def cards_received(core: EmulatorCore) -> Counter[int]:
     return numbers
 
 
+def _members(database: Path) -> int:
+    with sqlite3.connect(database) as connection:
+        return int(connection.execute("SELECT count(*) FROM members").fetchone()[0])
+
+
 class WithheldAnswers:
     """Once ANSWERED cards went out, the emulator still accepts each card (the assignee gets
     it) but does not answer the bot until released: what a crash between Telegram's accepting
@@ -105,6 +110,14 @@ async def test_killed_mid_delivery_the_restarted_bot_delivers_everything_once_or
         await processes[0].start()
         for persona in (AGENT, SUPERVISOR, *WORKERS):
             core.user_send_text(persona, group, "Hello")
+        # Everyone has joined before being assigned: updates are handled several at once, so
+        # a /ticket sent right behind its assignee's first message may be handled before it
+        # (and refused: not a member yet), which is not what this test is about.
+        await until(
+            lambda: _members(database) >= len(WORKERS) + 2,
+            what="everyone's first message handled",
+            progress=lambda: _members(database),
+        )
         for index in range(1, TICKETS + 1):
             worker = WORKERS[index % len(WORKERS)]
             core.user_send_text(AGENT, group, f"/ticket TB{index:05d} #task @worker_{worker} 任务")
