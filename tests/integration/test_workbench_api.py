@@ -13,11 +13,16 @@ from bot.domain.model import Action, Status
 from bot.services.tickets import Created
 from storage.database import Database
 from tests.support.clock import FakeClock
-from tests.support.workbench import TOKEN, init_data, workbench_page
+from tests.support.workbench import (
+    OTHER_GROUP,
+    TOKEN,
+    init_data,
+    workbench_page,
+    workbench_settings,
+)
 from tests.support.world import (
     AGENT,
     ASSIGNEE,
-    GROUP_CHAT_ID,
     OTHER_ASSIGNEE,
     OUTSIDER,
     SUPERVISOR,
@@ -25,29 +30,12 @@ from tests.support.world import (
     act,
     build_world,
     chat_origin,
-    team_settings,
 )
-
-OTHER_GROUP = GROUP_CHAT_ID - 1
-
-
-def _settings(*, two_teams: bool = False) -> object:
-    teams = [team_settings().teams[0].model_dump()]
-    if two_teams:
-        teams.append(
-            {
-                "chat_id": OTHER_GROUP,
-                "name": "Other shop",
-                "language": "en",
-                "supervisors": [SUPERVISOR.id],
-                "admins_are_supervisors": False,
-            }
-        )
-    return team_settings(teams=teams, telegram={"token": TOKEN})
 
 
 async def _world(db: Database, clock: FakeClock, *, two_teams: bool = False) -> World:
-    return await build_world(db, clock, _settings(two_teams=two_teams))  # type: ignore[arg-type]
+    settings = workbench_settings(other_team_supervisor=SUPERVISOR.id if two_teams else None)
+    return await build_world(db, clock, settings)
 
 
 async def test_init_data_signs_the_caller_in_and_forgeries_get_401(

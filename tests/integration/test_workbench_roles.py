@@ -29,21 +29,18 @@ from bot.domain.ticket import Change, Ticket
 from bot.services.workbench import WEB_ACTIONS
 from storage.database import Database
 from tests.support.clock import FakeClock
-from tests.support.workbench import TOKEN, Page, workbench_page
+from tests.support.workbench import OTHER_GROUP, Page, workbench_page, workbench_settings
 from tests.support.world import (
     AGENT,
     ASSIGNEE,
-    GROUP_CHAT_ID,
     OTHER_ASSIGNEE,
     OUTSIDER,
     SUPERVISOR,
     World,
     build_world,
     chat_origin,
-    team_settings,
 )
 
-OTHER_GROUP: Final = GROUP_CHAT_ID - 1
 #: Whom each role is played by: the ticket's creator, its assignee, the team's supervisor, and
 #: a supervisor of another team (who is no member of this one).
 PEOPLE: Final = {
@@ -171,22 +168,8 @@ FACTS: Final[dict[tuple[str, str, Action], bool]] = {
 }
 
 
-def _settings() -> Any:
-    teams = [
-        team_settings().teams[0].model_dump(),
-        {
-            "chat_id": OTHER_GROUP,
-            "name": "Other shop",
-            "language": "en",
-            "supervisors": [OUTSIDER.id],
-            "admins_are_supervisors": False,
-        },
-    ]
-    return team_settings(teams=teams, telegram={"token": TOKEN})
-
-
 async def _world(db: Database, clock: FakeClock) -> World:
-    world = await build_world(db, clock, _settings())
+    world = await build_world(db, clock, workbench_settings(other_team_supervisor=OUTSIDER.id))
     # The outsider is a member, indeed the supervisor, of the other team only.
     session = await world.services.people.in_group(OTHER_GROUP, OUTSIDER)
     assert session is not None

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.config import Settings
 from bot.domain.model import EvidenceType
 from bot.domain.people import Person
 from bot.domain.webapp import sign_init_data
@@ -21,9 +22,28 @@ from bot.services.tickets import EvidenceFile
 from handlers.workbench.api import Workbench
 from handlers.workbench.files import UploadRefused
 from handlers.workbench.mount import mount_workbench
-from tests.support.world import World
+from tests.support.world import GROUP_CHAT_ID, World, team_settings
 
 TOKEN = "123456:WORKBENCH-test-token"
+#: A second team's group: its tickets are "not found" to the first team's people.
+OTHER_GROUP = GROUP_CHAT_ID - 1
+
+
+def workbench_settings(*, other_team_supervisor: int | None = None) -> Settings:
+    """The test team with the workbench's token; with a supervisor given, a second team
+    (OTHER_GROUP) that they supervise."""
+    teams = [team_settings().teams[0].model_dump()]
+    if other_team_supervisor is not None:
+        teams.append(
+            {
+                "chat_id": OTHER_GROUP,
+                "name": "Other shop",
+                "language": "en",
+                "supervisors": [other_team_supervisor],
+                "admins_are_supervisors": False,
+            }
+        )
+    return team_settings(teams=teams, telegram={"token": TOKEN})
 
 
 @dataclass
