@@ -44,6 +44,7 @@ from handlers.telegram.archive import EvidenceArchive, download
 from handlers.telegram.context import BotApplication, BotContext, BotData
 from handlers.telegram.forum import BotForum
 from handlers.telegram.members import sync_admins
+from handlers.telegram.order import ChatOrder
 from handlers.telegram.pacing import PacedRateLimiter
 from handlers.telegram.polling import LONG_POLL, Poller
 from handlers.telegram.routes import register
@@ -90,6 +91,8 @@ class TicketBot:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     #: Updates being handled in this process (the database knows those handled before).
     _handling: set[int] = field(default_factory=set)
+    #: Each chat's updates take effect in the order they came.
+    chat_order: ChatOrder = field(default_factory=ChatOrder)
     _started_at: datetime | None = None
 
     @property
@@ -170,21 +173,25 @@ class TicketBot:
             return
         self._handling.add(update_id)
         try:
-            await self.application.process_update(update)
-            if self.services.updates.recorded(update_id):
-                return  # the command's own transaction recorded it
-            now = self.clock.now()
-            try:
-                await self.database.transact(lambda tx: tx.processed.remember(update_id, now))
-            except Exception as error:  # noqa: BLE001 - handled and answered; only the record failed
-                log.warning(
-                    "update %s was handled but not recorded (%s): a redelivery would be"
-                    " answered again",
-                    update_id,
-                    error,
-                )
+            async with self.chat_order.turn(_chat_key(update)):
+                await self._handle_in_turn(update)
         finally:
             self._handling.discard(update_id)
+
+    async def _handle_in_turn(self, update: Update) -> None:
+        update_id = update.update_id
+        await self.application.process_update(update)
+        if self.services.updates.recorded(update_id):
+            return  # the command's own transaction recorded it
+        now = self.clock.now()
+        try:
+            await self.database.transact(lambda tx: tx.processed.remember(update_id, now))
+        except Exception as error:  # noqa: BLE001 - handled and answered; only the record failed
+            log.warning(
+                "update %s was handled but not recorded (%s): a redelivery would be answered again",
+                update_id,
+                error,
+            )
 
     async def health(self, poller: Poller | None = None) -> dict[str, Any]:
         """What /healthz answers: "ok", or "stuck" with the reasons (served as 503)."""
@@ -243,6 +250,8 @@ def build_bot(
     )
     #: One per process: everything sent to a chat, by handlers or the dispatcher, is paced here.
     pacer = Pacer(PaceRules.of(settings.dispatcher))
+    #: Updates of one chat take effect in the order they came (handlers/telegram/order.py).
+    chat_order = ChatOrder()
     archive_dir = settings.evidence.archive_dir
     archiver = EvidenceArchive(dispatcher_bot, archive_dir) if archive_dir else None
     services = build_services(settings, database, clock, archiver=archiver)
@@ -263,7 +272,7 @@ def build_bot(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         # Direct replies take their slots from the pacer the dispatcher uses: a chat's
         # replies, cards and notices are spaced together (a 429 holds that chat only).
-        .rate_limiter(PacedRateLimiter(pacer))
+        .rate_limiter(PacedRateLimiter(pacer, order=chat_order))
     )
     if request is not None:
         builder = builder.request(request)
@@ -334,4 +343,12 @@ def build_bot(
             lease=settings.dispatcher.lease,
         ),
         http=http,
+        chat_order=chat_order,
     )
+
+
+def _chat_key(update: Update) -> int | None:
+    """The chat whose order an update keeps: its chat, else (an inline query) its sender."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None

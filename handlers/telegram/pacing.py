@@ -18,6 +18,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.notifier.pacer import Pacer
+from handlers.telegram.order import ChatOrder
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,11 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     """Paces counted methods per chat with the shared pacer; retries after a 429 (at most
     `max_retries` times, or `rate_limit_args` for one call)."""
 
-    def __init__(self, pacer: Pacer, *, max_retries: int = 2) -> None:
+    def __init__(
+        self, pacer: Pacer, *, order: ChatOrder | None = None, max_retries: int = 2
+    ) -> None:
         self._pacer = pacer
+        self._order = order
         self._max_retries = max_retries
 
     async def initialize(self) -> None:
@@ -77,6 +81,9 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = _chat_of(data) if endpoint in COUNTED else None
+        if chat_id is not None and self._order is not None:
+            # The update being handled answers: what it changes is committed.
+            self._order.answering()
         count = len(data.get("media") or ()) if endpoint == "sendMediaGroup" else 1
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
         attempt = 0
