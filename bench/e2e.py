@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.app import TicketBot, build_bot
 from bot.clock import SystemClock
@@ -68,8 +68,8 @@ def settings_for(directory: Path) -> Settings:
         {
             "telegram": {"token": BotSpec().token},
             "database": {"url": f"sqlite:///{directory / 'bot.db'}"},
-            # Flood spacing is the dispatcher's business, not this bench's: every notice is
-            # deliverable at once.
+            # Flood spacing is not this bench's business: the pacer that replies and notices
+            # share lets everything go at once.
             "dispatcher": {
                 "messages_per_second": 10**6,
                 "private_chat_interval": timedelta(0),
@@ -100,10 +100,6 @@ class Bench:
             SystemClock(),
             request=EmulatedRequest(self.core),
             updates_request=EmulatedRequest(self.core),
-        )
-        # PTB's rate limiter waits in wall-clock time (20 messages a minute in a group).
-        self.bot.application.bot._rate_limiter = AIORateLimiter(
-            overall_max_rate=0, group_max_rate=0
         )
         self.bare: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
