@@ -177,6 +177,10 @@ class SqliteDatabase:
                     raise value
                 if job.wrote_outbox:
                     self.outbox_written.set()
+                # A transaction run here never suspends its caller: let the loop's other tasks
+                # in before going on, or a loop of transactions (a sweep over a backlog) would
+                # hold the loop until it ends.
+                await asyncio.sleep(0)
                 inline: T = value
                 return inline
         self._queue.append(job)
