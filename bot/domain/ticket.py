@@ -111,16 +111,25 @@ class Ticket:
             raise Refused("refused.no_cancel_request")
         return after
 
+    @staticmethod
+    def cooldown_left(
+        action: Action, *, at: datetime, last_done_at: datetime | None
+    ) -> timedelta | None:
+        """How long `action`, last done at `last_done_at`, still cools down (a nudge waits its
+        cooldown after the last one); None when it may be done now."""
+        cooldown = ACTIONS[action].cooldown
+        if cooldown is None or last_done_at is None:
+            return None
+        wait = last_done_at + cooldown - at
+        return wait if wait > timedelta(0) else None
+
     def check_cooldown(
         self, action: Action, *, at: datetime, last_done_at: datetime | None
     ) -> None:
-        """Refused while `action`, last done at `last_done_at`, is still cooling down (a nudge
-        waits its cooldown after the last one)."""
-        cooldown = ACTIONS[action].cooldown
-        if cooldown is not None and last_done_at is not None:
-            wait = last_done_at + cooldown - at
-            if wait > timedelta(0):
-                raise Refused("refused.cooldown", action=action.value, wait=wait)
+        """Refused while `action` is still cooling down (see `cooldown_left`)."""
+        wait = self.cooldown_left(action, at=at, last_done_at=last_done_at)
+        if wait is not None:
+            raise Refused("refused.cooldown", action=action.value, wait=wait)
 
     def apply(
         self,

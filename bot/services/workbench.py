@@ -14,7 +14,7 @@ from bot.domain.actions import ACTIONS
 from bot.domain.activity import Activity, activity
 from bot.domain.changes import ChangeTicket, Channel, Origin, TicketRef
 from bot.domain.commands import UserRef
-from bot.domain.errors import DomainError, Refused
+from bot.domain.errors import DomainError
 from bot.domain.model import Action, Outcome, TeamAction
 from bot.domain.people import Person, Team
 from bot.domain.permissions import Actor, require_team
@@ -196,11 +196,7 @@ class WorkbenchService:
             return False
         event = spec.event
         last = await self._db.read(lambda tx: tx.events.last_at(ticket.id or 0, event))
-        try:
-            ticket.check_cooldown(action, at=self._clock.now(), last_done_at=last)
-        except Refused:
-            return True
-        return False
+        return Ticket.cooldown_left(action, at=self._clock.now(), last_done_at=last) is not None
 
     async def act(
         self,
