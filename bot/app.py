@@ -22,7 +22,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -47,6 +47,7 @@ from handlers.telegram.members import sync_admins
 from handlers.telegram.order import ChatOrder
 from handlers.telegram.pacing import PacedRateLimiter
 from handlers.telegram.polling import LONG_POLL, Poller
+from handlers.telegram.posting import TextPoster, TextPosterExtBot
 from handlers.telegram.routes import register
 from handlers.telegram.sender import BotSender
 from handlers.telegram.updates import decode_update
@@ -245,7 +246,7 @@ def build_bot(
     token = telegram.token.get_secret_value()
     # The dispatcher has a Bot of its own, without PTB's rate limiter: it must see every 429
     # to hold the destination in the database, not have it retried behind its back.
-    dispatcher_bot = Bot(
+    dispatcher_bot = TextPoster(
         token, base_url=telegram.base_url, base_file_url=telegram.base_file_url, request=request
     )
     #: One per process: everything sent to a chat, by handlers or the dispatcher, is paced here.
@@ -264,20 +265,22 @@ def build_bot(
         workbench_url=f"{public_url}/app/" if public_url else None,
     )
 
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(telegram.base_url)
-        .base_file_url(telegram.base_file_url)
-        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+    handlers_bot = TextPosterExtBot(
+        token,
+        base_url=telegram.base_url,
+        base_file_url=telegram.base_file_url,
+        # What ApplicationBuilder would make: a pool for many replies at once, one for polls.
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=updates_request or HTTPXRequest(),
         # Direct replies take their slots from the pacer the dispatcher uses: a chat's
         # replies, cards and notices are spaced together (a 429 holds that chat only).
-        .rate_limiter(PacedRateLimiter(pacer, order=chat_order))
+        rate_limiter=PacedRateLimiter(pacer, order=chat_order),
     )
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    builder = (
+        ApplicationBuilder()
+        .bot(handlers_bot)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+    )
     # Updates come from our own poller (handlers/telegram/polling.py) or the webhook route,
     # never from PTB's Updater, which confirms updates before they are handled.
     builder = builder.updater(None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.i18n import Catalogs
@@ -12,6 +12,7 @@ from bot.rendering.render import Renderer
 from bot.services.container import Services
 from bot.services.dialogues import DialogueService
 from bot.services.people import Session
+from handlers.telegram.posting import TextPosterExtBot
 
 
 class BotData:
@@ -42,7 +43,7 @@ class BotData:
         self.clock = clock
 
 
-class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[TextPosterExtBot, dict[Any, Any], dict[Any, Any], BotData]):
     """PTB's context with typed access to what the bot is built from.
 
     PTB builds one context per update and hands it to every handler group, so the team
@@ -56,4 +57,6 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Bo
         return self.bot_data
 
 
-BotApplication = Application[ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApplication = Application[
+    TextPosterExtBot, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]

@@ -13,8 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
 from telegram import Message as TelegramMessage
-from telegram import ReplyParameters, Update
-from telegram.constants import ParseMode
+from telegram import Update
 
 from bot.domain.changes import ChangeTicket, Origin
 from bot.domain.errors import AlreadyProcessed, DomainError
@@ -28,7 +27,6 @@ from bot.services.people import ChooseTeam, Session
 from bot.services.tickets import Acted
 from handlers.telegram.adapters import person_of
 from handlers.telegram.context import BotContext
-from handlers.telegram.markup import inline_markup, reply_markup
 
 log = logging.getLogger(__name__)
 
@@ -143,27 +141,22 @@ class Turn:
 
     # --- answering -----------------------------------------------------------------------------
 
-    async def reply(self, message: Message) -> TelegramMessage:
-        """Answer in the chat the update came from (quoting the message in groups)."""
+    async def reply(self, message: Message) -> int:
+        """Answer in the chat the update came from (quoting the message in groups, in its
+        topic); returns the answer's message id."""
         source = self.update.effective_message
+        bot = self.context.bot
         if source is not None and self.update.callback_query is None:
-            return await source.reply_text(
-                message.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply_markup(message),
-                disable_web_page_preview=True,
-                do_quote=not self.private,
+            return await bot.post(
+                self.chat_id,
+                message,
+                reply_to=None if self.private else source.message_id,
+                thread_id=source.message_thread_id if source.is_topic_message else None,
             )
-        return await self.context.bot.send_message(
-            self.chat_id,
-            message.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply_markup(message),
-            disable_web_page_preview=True,
-            reply_parameters=self._prompted(message),
-        )
+        prompted = self._prompted(message)
+        return await bot.post(self.chat_id, message, reply_to=prompted)
 
-    def _prompted(self, message: Message) -> ReplyParameters | None:
+    def _prompted(self, message: Message) -> int | None:
         """A reply prompt sent after a button press in a group answers the presser's own
         message that the pressed one replied to: a selective ForceReply goes only to the
         sender of the message it replies to, so without it nobody would be asked."""
@@ -175,9 +168,9 @@ class Turn:
         sender = getattr(replied, "from_user", None)
         if replied is None or sender is None or sender.id != self.person.id:
             return None
-        return ReplyParameters(replied.message_id, allow_sending_without_reply=True)
+        return int(replied.message_id)
 
-    async def say(self, key: str, **params: object) -> TelegramMessage:
+    async def say(self, key: str, **params: object) -> int:
         return await self.reply(Message(self.texts(key, **params)))
 
     async def edit(self, message: Message) -> None:
@@ -186,14 +179,7 @@ class Turn:
         if query is None or query.message is None:
             await self.reply(message)
             return
-        await self.context.bot.edit_message_text(
-            message.text,
-            chat_id=self.chat_id,
-            message_id=query.message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=inline_markup(message),
-            disable_web_page_preview=True,
-        )
+        await self.context.bot.revise(self.chat_id, query.message.message_id, message)
 
     async def answer(self, text: str = "", *, alert: bool = False) -> None:
         """Answer a button press (a toast, or an alert the user must dismiss)."""
