@@ -191,6 +191,10 @@ class OutboxRepository:
         )
         return sorted((_row(row) for row in result.mappings()), key=lambda r: r.id)
 
+    def any_due(self, now: datetime) -> bool:
+        """Whether a claim now would find a row (a read: no lock taken)."""
+        return self._connection.execute(claim_query(1), {"now": now}).first() is not None
+
     def mark_sent(self, row_id: int, owner: str, now: datetime) -> None:
         self._connection.execute(_MARK_SENT, {"row_id": row_id, "owner": owner, "at": now})
 

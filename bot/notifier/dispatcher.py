@@ -6,6 +6,8 @@ lease expires and it is sent again. So a duplicate is possible only for a messag
 flight when a process died: at most one per destination per crash, since a destination has at
 most one row in flight. Webhook receivers can drop such repeats by the X-Ticketbot-Delivery id.
 The claim of a round also reads what rendering its rows needs, in the same transaction.
+A round that would find nothing is told by a read first, so an idle dispatcher takes no write
+lock.
 
 Order: a destination's rows go out strictly by id, one at a time (the claim never hands out a
 row while an older row of its destination is pending). Limits: every send takes its slot from
@@ -161,6 +163,8 @@ class Dispatcher:
         now = self._clock.now()
         lease_until = now + self._settings.lease
         answered = self._receipts.take()
+        if not answered and not await self._db.lookup(lambda tx: tx.outbox.any_due(now)):
+            return 0  # nothing to claim: no write transaction for it
 
         def claim(tx: Transaction) -> tuple[list[OutboxRow], Facts | None]:
             # Receipts told directly are settled before anything due is claimed.
@@ -353,7 +357,7 @@ class Dispatcher:
             tx.outbox.retry_later(row.id, self._owner, outcome.retry_at, outcome.error or "")
         else:
             tx.outbox.release(row.id, self._owner, outcome.error or "")
-        if outcome.hold_until is not None:
+        if outcome.hold_until is not None and outcome.hold_until > now:
             tx.outbox.defer_destination(row.destination, outcome.hold_until)
         if outcome.card is not None:
             tx.cards.remember(*outcome.card, now)

@@ -41,6 +41,10 @@ class CountingDatabase:
         self.reads += 1
         return await self.inner.read(body)
 
+    async def lookup(self, body: Body[T]) -> T:
+        self.reads += 1
+        return await self.inner.lookup(body)
+
     def stream(self, query: Select[Any], batch: int = 1000) -> Any:
         self.reads += 1
         return self.inner.stream(query, batch)
@@ -118,3 +122,29 @@ async def test_a_redelivered_command_is_still_handled_once(
 
     assert len(await world.tickets()) == 1
     assert len(world.bot_texts(GROUP)) == said
+
+
+async def test_a_card_costs_its_claim_and_its_record_and_an_idle_round_one_read(
+    counted: tuple[BotWorld, CountingDatabase],
+) -> None:
+    """The receipt the reply made unnecessary is settled by the claim, not in a write
+    of its own; a round with nothing due finds out with a read and takes no write lock."""
+    world, db = counted
+    await world.send(AGENT, GROUP, "/ticket TB20261102001 #aftersale @zhouhao_aftersale 碎了")
+    await world.deliver()
+    cards = len(world.core.bot_messages(ASSIGNEE.id))
+    await world.send(AGENT, GROUP, "/ticket TB20261102002 #aftersale @zhouhao_aftersale 碎了")
+
+    with db.counting() as cost:
+        delivered = await world.bot.dispatcher.deliver_once()
+    card = cost()
+    with db.counting() as cost:
+        idle = await world.bot.dispatcher.deliver_once()
+
+    assert delivered == 1
+    assert card == (2, 0)  # the claim, which settles the receipt first; the record
+    assert len(world.core.bot_messages(ASSIGNEE.id)) == cards + 1
+    assert "#T2" in world.core.bot_messages(ASSIGNEE.id)[-1]["text"]
+    assert (idle, cost()) == (0, (0, 1))
+    # Both receipts (held back two minutes) were settled: nothing waits.
+    assert await db.read(lambda tx: tx.outbox.pending()) == 0
