@@ -34,7 +34,7 @@ def _team(row: RowMapping) -> Team:
     return Team(row["id"], row["chat_id"], row["name"], Language(row["language"]), row["timezone"])
 
 
-def _person(row: RowMapping) -> Person:
+def person_from_row(row: RowMapping) -> Person:
     return Person(
         id=row["id"],
         first_name=row["first_name"],
@@ -167,14 +167,14 @@ class PeopleRepository:
     def person(self, user_id: int) -> Person | None:
         result = self._connection.execute(_PERSON, {"user_id": user_id})
         row = result.mappings().one_or_none()
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     def people(self, user_ids: Iterable[int]) -> dict[int, Person]:
         ids = sorted(set(user_ids))
         if not ids:
             return {}
         result = self._connection.execute(_PEOPLE, {"user_ids": ids})
-        return {row["id"]: _person(row) for row in result.mappings()}
+        return {row["id"]: person_from_row(row) for row in result.mappings()}
 
     def member_by_username(self, team_id: int, username: str) -> Person | None:
         result = self._connection.execute(
@@ -183,7 +183,7 @@ class PeopleRepository:
             .where(members.c.team_id == team_id, users.c.username_key == username.lower())
         )
         row = result.mappings().first()
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     def membership(self, team_id: int, user_id: int) -> bool | None:
         """None: not a member; otherwise whether they administer the group."""
@@ -208,7 +208,7 @@ class PeopleRepository:
             .order_by(users.c.updated_at.desc())
             .limit(limit)
         )
-        return [_person(row) for row in result.mappings()]
+        return [person_from_row(row) for row in result.mappings()]
 
     def set_admins(self, team_id: int, admin_ids: Sequence[int], now: datetime) -> None:
         """Mirror the group's administrator list (users must have been learned first)."""

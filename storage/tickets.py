@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     RowMapping,
     Select,
+    and_,
     bindparam,
     case,
     func,
@@ -34,8 +35,10 @@ from bot.domain.model import (
     Outcome,
     Status,
 )
+from bot.domain.people import Person
 from bot.domain.ticket import Ticket
 from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
+from storage.people import person_from_row
 from storage.tables import events, evidence, members, teams, tickets, users
 
 _PENDING: Final = [status.value for status in PENDING_STATUSES]
@@ -89,19 +92,25 @@ def due_query(limit: int) -> Select[Any]:
 
 #: The assignee named by @username (if any) and an open duplicate, in one round trip; built
 #: once so that creating a ticket compiles nothing.
-_CREATION_CONTEXT: Final = select(
-    select(users.c.id)
-    .select_from(users)
-    .join(members, members.c.user_id == users.c.id)
-    .where(
-        users.c.username_key == bindparam("username_key"),
-        members.c.team_id == bindparam("team_id"),
+#: The team's one row, with the member named by username_key (their user row, if any), an
+#: open duplicate's number, and the roster version (see bot/services/roster.py): one round trip.
+_CREATION_CONTEXT: Final = (
+    select(
+        *users.c,
+        pending_duplicate_query().scalar_subquery().label("duplicate_number"),
+        teams.c.directory_version,
     )
+    .select_from(
+        teams.outerjoin(
+            users.join(members, members.c.user_id == users.c.id),
+            and_(
+                users.c.username_key == bindparam("username_key"),
+                members.c.team_id == teams.c.id,
+            ),
+        )
+    )
+    .where(teams.c.id == bindparam("team_id"))
     .limit(1)
-    .scalar_subquery(),
-    pending_duplicate_query().scalar_subquery(),
-    # The team's roster version (see bot/services/roster.py), read here to save a round trip.
-    select(teams.c.directory_version).where(teams.c.id == bindparam("team_id")).scalar_subquery(),
 )
 _INSERT_EVENT: Final = insert(events)
 #: SET takes every column passed at execution; the WHERE on version refuses a stale write.
@@ -187,9 +196,14 @@ def _values(ticket: Ticket) -> dict[str, Any]:
 class CreationContext:
     """What creating a ticket must know first, read in one round trip."""
 
-    assignee_id: int | None
+    #: The member the command named by username (None: no such member, or none named).
+    assignee: Person | None
     duplicate_number: int | None
     directory_version: int
+
+    @property
+    def assignee_id(self) -> int | None:
+        return self.assignee.id if self.assignee is not None else None
 
 
 class TicketRepository:
@@ -213,16 +227,23 @@ class TicketRepository:
     def creation_context(
         self, team_id: int, order_id: str, kind: str, assignee_username: str | None
     ) -> CreationContext:
-        row = self._connection.execute(
-            _CREATION_CONTEXT,
-            {
-                "team_id": team_id,
-                "order_id": order_id,
-                "kind": kind,
-                "username_key": assignee_username.lower() if assignee_username else None,
-            },
-        ).one()
-        return CreationContext(row[0], row[1], int(row[2] or 0))
+        row = (
+            self._connection.execute(
+                _CREATION_CONTEXT,
+                {
+                    "team_id": team_id,
+                    "order_id": order_id,
+                    "kind": kind,
+                    "username_key": assignee_username.lower() if assignee_username else None,
+                },
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:  # no such team: nothing to find
+            return CreationContext(None, None, 0)
+        assignee = person_from_row(row) if row["id"] is not None else None
+        return CreationContext(assignee, row["duplicate_number"], int(row["directory_version"]))
 
     def add(self, ticket: Ticket) -> int:
         result = self._connection.execute(_INSERT_TICKET, _values(ticket))

@@ -237,7 +237,10 @@ class TicketService:
             notices = notices_for(
                 replace(change, ticket=ticket), audience, seen_in_group=origin.in_group
             )
-            named = tx.people.person(assignee_id) if assignee_id is not None else None
+            # Named by username, the assignee was read with the context.
+            named = context.assignee
+            if assignee_id is not None and assignee_id != context.assignee_id:
+                named = tx.people.person(assignee_id)
             receipt = None
             if receipt_chat is not None:
                 key = origin.update_id if origin.update_id is not None else ticket.id or 0
