@@ -90,10 +90,9 @@ def due_query(limit: int) -> Select[Any]:
     )
 
 
-#: The assignee named by @username (if any) and an open duplicate, in one round trip; built
-#: once so that creating a ticket compiles nothing.
-#: The team's one row, with the member named by username_key (their user row, if any), an
-#: open duplicate's number, and the roster version (see bot/services/roster.py): one round trip.
+#: What creating a ticket reads first, in one round trip and built once: the team's row with
+#: the member named by @username (their user row, if any), an open duplicate's number, and
+#: the roster version (see bot/services/roster.py).
 _CREATION_CONTEXT: Final = (
     select(
         *users.c,
