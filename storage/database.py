@@ -304,12 +304,7 @@ class SqliteDatabase:
 
     def _read(self, body: Body[T]) -> T:
         with self.engine.connect() as connection:
-            # One snapshot for all the body's queries; readers never block the writer (WAL).
-            connection.exec_driver_sql("BEGIN")
-            try:
-                return body(Transaction(connection, skip_locked=False))
-            finally:
-                connection.rollback()
+            return _snapshot(connection, body)
 
     async def read(self, body: Body[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._read, body)
@@ -320,15 +315,11 @@ class SqliteDatabase:
         # The writer is idle, so the inline connection is free (its transactions never span
         # an await). In WAL a reader is not blocked by writers; if SQLite still refuses a
         # snapshot at once (a WAL being recovered), the reader pool waits for it.
-        connection = self._connection(inline=True)
         try:
-            connection.exec_driver_sql("BEGIN")
-            return body(Transaction(connection, skip_locked=False))
+            return _snapshot(self._connection(inline=True), body)
         except OperationalError as error:
             if not _locked(error):
                 raise
-        finally:
-            connection.rollback()
         return await self.read(body)
 
     async def stream(
@@ -380,6 +371,15 @@ class SqliteDatabase:
 def _locked(error: OperationalError) -> bool:
     """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY)."""
     return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+def _snapshot(connection: Connection, body: Body[T]) -> T:
+    """Run a read body in one snapshot; readers never block the writer (WAL)."""
+    connection.exec_driver_sql("BEGIN")
+    try:
+        return body(Transaction(connection, skip_locked=False))
+    finally:
+        connection.rollback()
 
 
 def _close(connection: Connection) -> None:

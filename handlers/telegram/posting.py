@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
@@ -36,35 +36,35 @@ class TextPoster(Bot):
     ) -> int:
         """Send `message` to a chat (into a topic, or quoting `reply_to` if it is still there);
         returns the new message's id."""
-        data: dict[str, Any] = {
-            "chat_id": chat_id,
-            "text": message.text,
-            "parse_mode": ParseMode.HTML,
-            "link_preview_options": _NO_PREVIEW,
-            "reply_markup": reply_markup(message),
-            "message_thread_id": thread_id,
-            "reply_parameters": (
+        data = _rendered(message, reply_markup(message))
+        data.update(
+            chat_id=chat_id,
+            message_thread_id=thread_id,
+            reply_parameters=(
                 ReplyParameters(reply_to, allow_sending_without_reply=True)
                 if reply_to is not None
                 else None
             ),
-        }
+        )
         # A subclass's use of the bot's one request path: what send_message does but parse.
         answer = await self._post("sendMessage", data)
         return int(answer["message_id"])
 
     async def revise(self, chat_id: int, message_id: int, message: Message) -> None:
         """Change a message we sent (a card, a prompt) to `message`, buttons included."""
-        markup: InlineKeyboardMarkup | None = inline_markup(message)
-        data: dict[str, Any] = {
-            "chat_id": chat_id,
-            "message_id": message_id,
-            "text": message.text,
-            "parse_mode": ParseMode.HTML,
-            "link_preview_options": _NO_PREVIEW,
-            "reply_markup": markup,
-        }
+        data = _rendered(message, inline_markup(message))
+        data.update(chat_id=chat_id, message_id=message_id)
         await self._post("editMessageText", data)
+
+
+def _rendered(message: Message, markup: InlineKeyboardMarkup | ForceReply | None) -> dict[str, Any]:
+    """What every message of ours says and how: HTML, no link preview, its buttons."""
+    return {
+        "text": message.text,
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": _NO_PREVIEW,
+        "reply_markup": markup,
+    }
 
 
 class TextPosterExtBot(TextPoster, ExtBot[int]):
