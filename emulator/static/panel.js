@@ -118,6 +118,7 @@
     personaId: null,
     chatId: null,
     view: null,
+    viewChatId: null,
     replyTo: null,
     unread: {},
     previews: {},
@@ -725,13 +726,39 @@
     if (state.chatId === null && state.chats.length) state.chatId = state.chats[0].id;
   }
 
+  // Changes to a chat's messages that arrived while its history was being fetched: the answer
+  // may have been read before them, so they are applied again on top of it. (Without this, a
+  // card sent while one opens the chat showed for a moment and then vanished.)
+  const pendingLoads = new Set();
+
+  function changeView(chatId, change) {
+    for (const missed of pendingLoads) missed.push({ chatId, change });
+    // Only into the view of that chat: while another chat's history loads, the old one shows.
+    if (chatId === state.viewChatId && state.view) change();
+  }
+
   async function loadChat() {
     if (state.chatId === null) {
       state.view = null;
+      state.viewChatId = null;
       return;
     }
+    const chatId = state.chatId;
     const query = state.personaId !== null ? `?persona_id=${state.personaId}` : "";
-    state.view = await api(`/panel/api/chats/${state.chatId}${query}`);
+    const missed = [];
+    pendingLoads.add(missed);
+    let view;
+    try {
+      view = await api(`/panel/api/chats/${chatId}${query}`);
+    } finally {
+      pendingLoads.delete(missed);
+    }
+    // Another chat was chosen meanwhile: its own load shows it.
+    if (state.chatId !== chatId) return;
+    state.view = view;
+    state.viewChatId = chatId;
+    // Each change is keyed by message id, so one the answer already holds is harmless again.
+    for (const { chatId: changed, change } of missed) if (changed === chatId) change();
     if (state.view.force_reply_message_id) {
       const asked = state.view.messages.find((m) => m.message_id === state.view.force_reply_message_id);
       const answered = state.view.messages.some(
@@ -918,8 +945,8 @@
 
   function onMessageEvent(event) {
     state.previews[event.chat_id] = event.message;
+    changeView(event.chat_id, () => upsertMessage(event.message));
     if (event.chat_id === state.chatId) {
-      upsertMessage(event.message);
       if (event.force_reply && event.message.from.id === (state.bot && state.bot.id)) {
         state.replyTo = event.message;
       }
@@ -933,23 +960,25 @@
   }
 
   function onEditEvent(event) {
-    if (event.chat_id !== state.chatId || !state.view) return;
-    upsertMessage(event.message);
-    // Messages quoting the edited one show the new text as well.
-    for (const message of state.view.messages) {
-      if (message.reply_to_message && message.reply_to_message.message_id === event.message.message_id) {
-        const quoted = Object.assign({}, event.message);
-        delete quoted.reply_to_message;
-        message.reply_to_message = quoted;
+    changeView(event.chat_id, () => {
+      upsertMessage(event.message);
+      // Messages quoting the edited one show the new text as well.
+      for (const message of state.view.messages) {
+        if (message.reply_to_message && message.reply_to_message.message_id === event.message.message_id) {
+          const quoted = Object.assign({}, event.message);
+          delete quoted.reply_to_message;
+          message.reply_to_message = quoted;
+        }
       }
-    }
-    renderMessages();
+    });
+    if (event.chat_id === state.chatId && state.view) renderMessages();
   }
 
   function onDeleteEvent(event) {
-    if (event.chat_id !== state.chatId || !state.view) return;
-    state.view.messages = state.view.messages.filter((m) => !event.message_ids.includes(m.message_id));
-    renderMessages();
+    changeView(event.chat_id, () => {
+      state.view.messages = state.view.messages.filter((m) => !event.message_ids.includes(m.message_id));
+    });
+    if (event.chat_id === state.chatId && state.view) renderMessages();
   }
 
   function onCallbackAnswer(event) {

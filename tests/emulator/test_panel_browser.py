@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from emulator.core import EmulatorCore
 from emulator.server import RunningServer
-from tests.emulator.conftest import AGENT, GROUP, NEVER_STARTED, TOKEN
+from tests.emulator.conftest import AGENT, ASSIGNEE, GROUP, NEVER_STARTED, TOKEN
 from tests.emulator.test_personas import png
 from tests.support.browser import chromium
 
@@ -98,3 +99,23 @@ async def test_compose_press_alert_deep_link_and_album(
 
     await page.get_by_test_id("lang-select").select_option("zh")
     await expect(page.get_by_test_id("send-button")).to_have_text("发送")
+
+
+async def test_a_message_sent_while_a_chat_opens_stays_in_it(
+    page: Page, core: EmulatorCore
+) -> None:
+    """Opening a chat reads its history and hears live messages on two connections. A message
+    the bot sends after the history was read but before it reached the page must still show
+    once it has (it used to flash up and vanish: CI saw a card's buttons never appear)."""
+
+    async def history_then_a_card(route: Route) -> None:
+        history = await route.fetch()  # read now, without the message below
+        await core.call(TOKEN, "sendMessage", {"chat_id": str(ASSIGNEE), "text": "Card #T9"})
+        # The live event has reached the page: the chat list previews it.
+        await expect(page.get_by_test_id(f"chat-{ASSIGNEE}")).to_contain_text("Card #T9")
+        await route.fulfill(response=history)
+
+    await page.route(re.compile(rf"/panel/api/chats/{ASSIGNEE}(\?|$)"), history_then_a_card)
+    await page.get_by_test_id(f"chat-{ASSIGNEE}").click()
+    await expect(page.get_by_test_id(f"chat-{ASSIGNEE}")).to_have_class("chat-item active")
+    await expect(page.get_by_test_id("message-text").last).to_have_text("Card #T9")
