@@ -25,11 +25,13 @@ DEAD: Final = "dead"
 # more than running it (bench.e2e). Bind names differ from column names, which SQLAlchemy
 # keeps for an UPDATE's own values.
 _INSERT: Final = insert(outbox)
-_INSERT_RETURNING: Final = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
 _MINE = and_(outbox.c.id == bindparam("row_id"), outbox.c.lease_owner == bindparam("owner"))
 _CANCEL: Final = (
     update(outbox)
-    .where(outbox.c.id == bindparam("row_id"), outbox.c.status == PENDING)
+    .where(
+        outbox.c.destination.in_(bindparam("destinations", expanding=True)),
+        outbox.c.status == PENDING,
+    )
     .values(status=SENT, sent_at=bindparam("at"), last_error=bindparam("why"), leased_until=None)
 )
 _LEASE: Final = (
@@ -161,22 +163,16 @@ class OutboxRepository:
         self.added += len(notices)
         self._connection.execute(_INSERT, [_values(team_id, notice, now) for notice in notices])
 
-    def add_returning_ids(
-        self, team_id: int | None, notices: Sequence[Notice], now: datetime
-    ) -> list[int]:
-        """Write notices and return their rows' ids in their order (to cancel one later, see
-        `cancel`)."""
-        self.added += len(notices)
+    def cancel(self, destinations: Sequence[str], now: datetime, reason: str) -> int:
+        """Settle the rows still waiting for these destinations without sending them (what
+        they say was said another way; a creation receipt's destination is its own); returns
+        how many were still waiting."""
+        if not destinations:
+            return 0
         result = self._connection.execute(
-            _INSERT_RETURNING, [_values(team_id, notice, now) for notice in notices]
+            _CANCEL, {"destinations": list(destinations), "at": now, "why": reason}
         )
-        return [int(row_id) for row_id in result.scalars()]
-
-    def cancel(self, row_id: int, now: datetime, reason: str) -> bool:
-        """Settle a row still waiting without sending it (what it says was said another way);
-        False when it was already settled."""
-        result = self._connection.execute(_CANCEL, {"row_id": row_id, "at": now, "why": reason})
-        return bool(result.rowcount)
+        return int(result.rowcount)
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool

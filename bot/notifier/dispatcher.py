@@ -168,8 +168,7 @@ class Dispatcher:
 
         def claim(tx: Transaction) -> tuple[list[OutboxRow], Facts | None]:
             # Receipts told directly are settled before anything due is claimed.
-            for row_id in answered:
-                tx.outbox.cancel(row_id, now, "answered directly")
+            tx.outbox.cancel(answered, now, "answered directly")
             rows = tx.outbox.claim(
                 now, self._owner, lease_until, CLAIM_LIMIT, skip_locked=tx.skip_locked
             )

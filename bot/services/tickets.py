@@ -51,8 +51,8 @@ class Created:
     ticket: Ticket
     #: The assignee as stored, read in the creating transaction (the reply names them).
     assignee: Person | None = None
-    #: The outbox row of the creator's receipt: cancel it (`answered`) once they were told.
-    receipt: int | None = None
+    #: The destination of the creator's receipt: cancel it (`answered`) once they were told.
+    receipt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,10 +249,10 @@ class TicketService:
                     CreationReceipt(ticket.id or 0, ticket.number),
                     delay=RECEIPT_GRACE,
                 )
-                # One statement for the notices and the receipt; the receipt's id comes last.
-                receipt = tx.outbox.add_returning_ids(team_id, [*notices, notice], now)[-1]
-            else:
-                tx.outbox.add(team_id, notices, now)
+                # The receipt's destination is its own (this update's): what cancels it.
+                receipt = notice.destination
+                notices = [*notices, notice]
+            tx.outbox.add(team_id, notices, now)
             return Created(ticket, named, receipt)
 
         return await self._transact(body)
