@@ -39,7 +39,7 @@ from bot.domain.people import Person
 from bot.domain.ticket import Ticket
 from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
 from storage.people import person_from_row
-from storage.tables import events, evidence, members, teams, tickets, users
+from storage.tables import cards, events, evidence, members, teams, tickets, users
 
 _PENDING: Final = [status.value for status in PENDING_STATUSES]
 
@@ -57,6 +57,19 @@ _BY_NUMBER: Final = select(tickets).where(
 _EVIDENCE_COUNT: Final = (
     select(func.count()).select_from(evidence).where(evidence.c.ticket_id == bindparam("ticket_id"))
 )
+#: A ticket, how many files it has and the card showing it in a chat: what a card is drawn from.
+_FOR_CARD: Final = select(
+    tickets,
+    select(func.count())
+    .select_from(evidence)
+    .where(evidence.c.ticket_id == tickets.c.id)
+    .scalar_subquery()
+    .label("evidence_count"),
+    select(cards.c.message_id)
+    .where(cards.c.ticket_id == tickets.c.id, cards.c.chat_id == bindparam("chat_id"))
+    .scalar_subquery()
+    .label("card_message_id"),
+).where(tickets.c.id == bindparam("ticket_id"))
 
 
 #: The assignee named by @username (if any) and an open ticket for the same order and kind,
@@ -205,6 +218,16 @@ class CreationContext:
         return self.assignee.id if self.assignee is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class TicketForCard:
+    """What a ticket's card is drawn from, and the message already showing it (None: none in
+    that chat, or no chat asked about)."""
+
+    ticket: Ticket
+    evidence_count: int
+    card_message_id: int | None
+
+
 class TicketRepository:
     """Tickets of all teams; every query names the team it is scoped to."""
 
@@ -267,6 +290,20 @@ class TicketRepository:
         result = self._connection.execute(_BY_ID, {"ticket_id": ticket_id})
         row = result.mappings().one_or_none()
         return ticket_from_row(row) if row else None
+
+    def for_card(self, ticket_id: int, chat_id: int | None) -> TicketForCard | None:
+        """The ticket with its file count and its card's message in `chat_id`: one statement
+        instead of three for each notice the dispatcher draws."""
+        result = self._connection.execute(_FOR_CARD, {"ticket_id": ticket_id, "chat_id": chat_id})
+        row = result.mappings().one_or_none()
+        if row is None:
+            return None
+        card = row["card_message_id"]
+        return TicketForCard(
+            ticket_from_row(row),
+            int(row["evidence_count"]),
+            int(card) if card is not None else None,
+        )
 
     def lock(self, ticket_id: int) -> None:
         """Hold the ticket's row until the transaction ends, so that concurrent changes which

@@ -202,22 +202,20 @@ class Planner:
             if chat_id is not None and chat_id > 0:
                 user_ids.add(chat_id)
             ticket_id = _ticket_id(notice)
-            if ticket_id:
-                ticket = tx.tickets.by_id(ticket_id)
-                if ticket is not None:
-                    facts.tickets[ticket_id] = ticket
-                    user_ids.update(
-                        uid for uid in (ticket.creator_id, ticket.assignee_id) if uid is not None
-                    )
-                    facts.evidence[ticket_id] = tx.evidence.count(ticket_id)
-                    platform = ticket.kind == PLATFORM_KIND
-                    link = tx.platform.of_ticket(ticket_id) if platform else None
-                    if link is not None:
-                        facts.options[ticket_id] = link.options
-                    if chat_id is not None:
-                        message_id = tx.cards.message_id(ticket_id, chat_id)
-                        if message_id is not None:
-                            facts.cards[(ticket_id, chat_id)] = message_id
+            found = tx.tickets.for_card(ticket_id, chat_id) if ticket_id else None
+            if ticket_id and found is not None:
+                ticket = found.ticket
+                facts.tickets[ticket_id] = ticket
+                user_ids.update(
+                    uid for uid in (ticket.creator_id, ticket.assignee_id) if uid is not None
+                )
+                facts.evidence[ticket_id] = found.evidence_count
+                platform = ticket.kind == PLATFORM_KIND
+                link = tx.platform.of_ticket(ticket_id) if platform else None
+                if link is not None:
+                    facts.options[ticket_id] = link.options
+                if chat_id is not None and found.card_message_id is not None:
+                    facts.cards[(ticket_id, chat_id)] = found.card_message_id
             first = _escalation_in_group(notice, chat_id)
             if first is not None and chat_id is not None:
                 message_id = tx.escalations.message_id(first, chat_id)
