@@ -8,10 +8,22 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import RowMapping, Select, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    RowMapping,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.types import String
 
 from bot.domain.notices import Notice, NoticePayload, from_json, to_json
 from storage.tables import cards, outbox, upsert_for
@@ -21,6 +33,12 @@ PENDING: Final = "pending"
 SENT: Final = "sent"
 DEAD: Final = "dead"
 
+#: Written into the SQL, not bound: the outbox's partial indexes (WHERE status = 'pending')
+#: then apply when the statement is prepared. With a bound status, SQLite prepared the
+#: statement again on every run (a cancel cost 88 instead of 46 us) and PostgreSQL's generic
+#: plans cannot use them.
+_IS_PENDING: Final = literal_column(f"'{PENDING}'", String())
+
 # The statements of every delivery and of most commands are built once: building one cost
 # more than running it (bench.e2e). Bind names differ from column names, which SQLAlchemy
 # keeps for an UPDATE's own values.
@@ -29,8 +47,8 @@ _MINE = and_(outbox.c.id == bindparam("row_id"), outbox.c.lease_owner == bindpar
 _CANCEL: Final = (
     update(outbox)
     .where(
-        outbox.c.destination.in_(bindparam("destinations", expanding=True)),
-        outbox.c.status == PENDING,
+        outbox.c.destination == bindparam("receipt"),
+        outbox.c.status == _IS_PENDING,
     )
     .values(status=SENT, sent_at=bindparam("at"), last_error=bindparam("why"), leased_until=None)
 )
@@ -65,7 +83,7 @@ _DEFER: Final = (
     update(outbox)
     .where(
         outbox.c.destination == bindparam("to"),
-        outbox.c.status == PENDING,
+        outbox.c.status == _IS_PENDING,
         outbox.c.available_at < bindparam("at", type_=UtcDateTime()),
     )
     .values(available_at=bindparam("at", type_=UtcDateTime()))
@@ -134,12 +152,12 @@ def claim_query(limit: int, *, skip_locked: bool = False) -> Select[Any]:
     query = (
         select(outbox.c.id)
         .where(
-            outbox.c.status == PENDING,
+            outbox.c.status == _IS_PENDING,
             outbox.c.available_at <= now,
             ~select(older.c.id)
             .where(
                 older.c.destination == outbox.c.destination,
-                older.c.status == PENDING,
+                older.c.status == _IS_PENDING,
                 older.c.id < outbox.c.id,
             )
             .exists(),
@@ -163,16 +181,14 @@ class OutboxRepository:
         self.added += len(notices)
         self._connection.execute(_INSERT, [_values(team_id, notice, now) for notice in notices])
 
-    def cancel(self, destinations: Sequence[str], now: datetime, reason: str) -> int:
+    def cancel(self, destinations: Sequence[str], now: datetime, reason: str) -> None:
         """Settle the rows still waiting for these destinations without sending them (what
-        they say was said another way; a creation receipt's destination is its own); returns
-        how many were still waiting."""
-        if not destinations:
-            return 0
-        result = self._connection.execute(
-            _CANCEL, {"destinations": list(destinations), "at": now, "why": reason}
-        )
-        return int(result.rowcount)
+        they say was said another way; a creation receipt's destination is its own). One
+        executemany: an expanding IN list costs more to render than the runs it saves."""
+        if destinations:
+            self._connection.execute(
+                _CANCEL, [{"receipt": to, "at": now, "why": reason} for to in destinations]
+            )
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool
@@ -217,7 +233,7 @@ class OutboxRepository:
         """Rows waiting for delivery, counted from ix_outbox_pending (sent rows stay in the
         table, so grouping it all by status would grow with its history)."""
         result = self._connection.execute(
-            select(func.count()).select_from(outbox).where(outbox.c.status == PENDING)
+            select(func.count()).select_from(outbox).where(outbox.c.status == _IS_PENDING)
         )
         return int(result.scalar_one())
 
