@@ -54,17 +54,17 @@ _BY_ID: Final = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
 _BY_NUMBER: Final = select(tickets).where(
     tickets.c.team_id == bindparam("team_id"), tickets.c.number == bindparam("number")
 )
-_EVIDENCE_COUNT: Final = (
-    select(func.count()).select_from(evidence).where(evidence.c.ticket_id == bindparam("ticket_id"))
-)
+
+
+def _evidence_count(ticket_id: ColumnElement[int]) -> Select[int]:
+    return select(func.count()).select_from(evidence).where(evidence.c.ticket_id == ticket_id)
+
+
+_EVIDENCE_COUNT: Final = _evidence_count(bindparam("ticket_id"))
 #: A ticket, how many files it has and the card showing it in a chat: what a card is drawn from.
 _FOR_CARD: Final = select(
     tickets,
-    select(func.count())
-    .select_from(evidence)
-    .where(evidence.c.ticket_id == tickets.c.id)
-    .scalar_subquery()
-    .label("evidence_count"),
+    _evidence_count(tickets.c.id).scalar_subquery().label("evidence_count"),
     select(cards.c.message_id)
     .where(cards.c.ticket_id == tickets.c.id, cards.c.chat_id == bindparam("chat_id"))
     .scalar_subquery()
