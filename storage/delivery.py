@@ -22,7 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.types import String
 
 from bot.domain.notices import Notice, NoticePayload, from_json, to_json
@@ -51,12 +53,6 @@ _CANCEL: Final = (
         outbox.c.status == _IS_PENDING,
     )
     .values(status=SENT, sent_at=bindparam("at"), last_error=bindparam("why"), leased_until=None)
-)
-_LEASE: Final = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .values(lease_owner=bindparam("owner"), leased_until=bindparam("until"))
-    .returning(*outbox.c)
 )
 _MARK_SENT: Final = (
     update(outbox)
@@ -147,23 +143,40 @@ def claim_query(limit: int, *, skip_locked: bool = False) -> Select[Any]:
     older row of its destination is still pending: so each destination gets its messages
     strictly in order, and one destination is only ever worked on by one dispatcher.
     """
+    return _deliverable(outbox, limit, skip_locked=skip_locked)
+
+
+@cache
+def _lease_query(limit: int, *, skip_locked: bool) -> ReturningUpdate[Any]:
+    """Lease what claim_query finds, in the same statement (binds: now, owner, until): the
+    ids are not read back and sent again."""
+    candidate = aliased(outbox, name="candidate")
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(_deliverable(candidate, limit, skip_locked=skip_locked)))
+        .values(lease_owner=bindparam("owner"), leased_until=bindparam("until"))
+        .returning(*outbox.c)
+    )
+
+
+def _deliverable(table: FromClause, limit: int, *, skip_locked: bool) -> Select[Any]:
     older = aliased(outbox)
     now: BindParameter[datetime] = bindparam("now", type_=UtcDateTime())
     query = (
-        select(outbox.c.id)
+        select(table.c.id)
         .where(
-            outbox.c.status == _IS_PENDING,
-            outbox.c.available_at <= now,
+            table.c.status == _IS_PENDING,
+            table.c.available_at <= now,
             ~select(older.c.id)
             .where(
-                older.c.destination == outbox.c.destination,
+                older.c.destination == table.c.destination,
                 older.c.status == _IS_PENDING,
-                older.c.id < outbox.c.id,
+                older.c.id < table.c.id,
             )
             .exists(),
-            outbox.c.leased_until.is_(None) | (outbox.c.leased_until < now),
+            table.c.leased_until.is_(None) | (table.c.leased_until < now),
         )
-        .order_by(outbox.c.available_at, outbox.c.id)
+        .order_by(table.c.available_at, table.c.id)
         .limit(limit)
     )
     return query.with_for_update(skip_locked=True) if skip_locked else query
@@ -194,12 +207,9 @@ class OutboxRepository:
         self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool
     ) -> list[OutboxRow]:
         """Lease the oldest deliverable row of up to `limit` destinations (see claim_query)."""
-        query = claim_query(limit, skip_locked=skip_locked)
-        ids = list(self._connection.execute(query, {"now": now}).scalars())
-        if not ids:
-            return []
         result = self._connection.execute(
-            _LEASE, {"ids": ids, "owner": owner, "until": lease_until}
+            _lease_query(limit, skip_locked=skip_locked),
+            {"now": now, "owner": owner, "until": lease_until},
         )
         return sorted((_row(row) for row in result.mappings()), key=lambda r: r.id)
 
