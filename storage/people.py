@@ -28,6 +28,12 @@ _MEMBERSHIP: Final = select(members.c.is_admin).where(
 _ADMINS: Final = select(members.c.user_id).where(
     members.c.team_id == bindparam("team_id"), members.c.is_admin.is_(True)
 )
+#: A team's row once per admin (once with admin_id NULL when it has none).
+_TEAM_AND_ADMINS: Final = (
+    select(teams, members.c.user_id.label("admin_id"))
+    .outerjoin(members, (members.c.team_id == teams.c.id) & members.c.is_admin.is_(True))
+    .where(teams.c.id == bindparam("team_id"))
+)
 
 
 def _team(row: RowMapping) -> Team:
@@ -228,6 +234,14 @@ class PeopleRepository:
                 )
             )
         self.bump_team(team_id)
+
+    def team_and_admins(self, team_id: int) -> tuple[Team, list[int]] | None:
+        """The team and its group's admins, in one statement (what the dispatcher draws)."""
+        rows = self._connection.execute(_TEAM_AND_ADMINS, {"team_id": team_id}).mappings().all()
+        if not rows:
+            return None
+        admins = [int(row["admin_id"]) for row in rows if row["admin_id"] is not None]
+        return _team(rows[0]), admins
 
     def admins(self, team_id: int) -> list[int]:
         result = self._connection.execute(_ADMINS, {"team_id": team_id})

@@ -190,10 +190,9 @@ class Planner:
         facts = Facts()
         team_ids = {row.team_id for row in rows if row.team_id is not None}
         for team_id in team_ids:
-            team = tx.people.team(team_id)
-            if team is not None:
-                facts.teams[team_id] = team
-                facts.admins[team_id] = tx.people.admins(team_id)
+            team_and_admins = tx.people.team_and_admins(team_id)
+            if team_and_admins is not None:
+                facts.teams[team_id], facts.admins[team_id] = team_and_admins
         user_ids: set[int] = set()
         for row in rows:
             notice = row.notice
