@@ -25,13 +25,14 @@ _PEOPLE: Final = select(users).where(users.c.id.in_(bindparam("user_ids", expand
 _MEMBERSHIP: Final = select(members.c.is_admin).where(
     members.c.team_id == bindparam("team_id"), members.c.user_id == bindparam("user_id")
 )
+_IS_ADMIN: Final = members.c.is_admin.is_(True)
 _ADMINS: Final = select(members.c.user_id).where(
-    members.c.team_id == bindparam("team_id"), members.c.is_admin.is_(True)
+    members.c.team_id == bindparam("team_id"), _IS_ADMIN
 )
 #: A team's row once per admin (once with admin_id NULL when it has none).
 _TEAM_AND_ADMINS: Final = (
     select(teams, members.c.user_id.label("admin_id"))
-    .outerjoin(members, (members.c.team_id == teams.c.id) & members.c.is_admin.is_(True))
+    .outerjoin(members, (members.c.team_id == teams.c.id) & _IS_ADMIN)
     .where(teams.c.id == bindparam("team_id"))
 )
 
@@ -219,9 +220,7 @@ class PeopleRepository:
     def set_admins(self, team_id: int, admin_ids: Sequence[int], now: datetime) -> None:
         """Mirror the group's administrator list (users must have been learned first)."""
         self._connection.execute(
-            update(members)
-            .where(members.c.team_id == team_id, members.c.is_admin.is_(True))
-            .values(is_admin=False)
+            update(members).where(members.c.team_id == team_id, _IS_ADMIN).values(is_admin=False)
         )
         for user_id in admin_ids:
             statement = upsert(self._connection, members).values(
