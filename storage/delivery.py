@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import (
+    ColumnElement,
     RowMapping,
     Select,
     Table,
@@ -290,11 +291,16 @@ class CardRepository:
         )
 
 
+def card_message_query(table: Table, ticket_id: ColumnElement[int]) -> Select[Any]:
+    """The message showing a ticket's card (or escalation) in a chat (bind: chat_id)."""
+    return select(table.c.message_id).where(
+        table.c.ticket_id == ticket_id, table.c.chat_id == bindparam("chat_id")
+    )
+
+
 @cache
 def _card_lookup(table: Table) -> Select[Any]:
-    return select(table.c.message_id).where(
-        and_(table.c.ticket_id == bindparam("ticket_id"), table.c.chat_id == bindparam("chat_id"))
-    )
+    return card_message_query(table, bindparam("ticket_id"))
 
 
 @cache

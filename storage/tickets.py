@@ -38,6 +38,7 @@ from bot.domain.model import (
 from bot.domain.people import Person
 from bot.domain.ticket import Ticket
 from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
+from storage.delivery import card_message_query
 from storage.people import person_from_row
 from storage.tables import cards, events, evidence, members, teams, tickets, users
 
@@ -65,15 +66,10 @@ _EVIDENCE_COUNT: Final = _evidence_count(bindparam("ticket_id"))
 _FOR_CARD: Final = select(
     tickets,
     _evidence_count(tickets.c.id).scalar_subquery().label("evidence_count"),
-    select(cards.c.message_id)
-    .where(cards.c.ticket_id == tickets.c.id, cards.c.chat_id == bindparam("chat_id"))
-    .scalar_subquery()
-    .label("card_message_id"),
+    card_message_query(cards, tickets.c.id).scalar_subquery().label("card_message_id"),
 ).where(tickets.c.id == bindparam("ticket_id"))
 
 
-#: The assignee named by @username (if any) and an open ticket for the same order and kind,
-#: in one round trip; built once so that creating a ticket compiles nothing.
 def pending_duplicate_query() -> Select[Any]:
     """An open ticket of the team for the same order and kind (the duplicate warning).
 

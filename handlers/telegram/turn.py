@@ -145,16 +145,15 @@ class Turn:
         """Answer in the chat the update came from (quoting the message in groups, in its
         topic); returns the answer's message id."""
         source = self.update.effective_message
-        bot = self.context.bot
+        thread_id = None
         if source is not None and self.update.callback_query is None:
-            return await bot.post(
-                self.chat_id,
-                message,
-                reply_to=None if self.private else source.message_id,
-                thread_id=source.message_thread_id if source.is_topic_message else None,
-            )
-        prompted = self._prompted(message)
-        return await bot.post(self.chat_id, message, reply_to=prompted)
+            reply_to = None if self.private else source.message_id
+            thread_id = source.message_thread_id if source.is_topic_message else None
+        else:
+            reply_to = self._prompted(message)
+        return await self.context.bot.post(
+            self.chat_id, message, reply_to=reply_to, thread_id=thread_id
+        )
 
     def _prompted(self, message: Message) -> int | None:
         """A reply prompt sent after a button press in a group answers the presser's own
