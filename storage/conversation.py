@@ -11,6 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import AlreadyProcessed
+from storage import prepared
+from storage.prepared import Prepared
 from storage.tables import dialogues, processed_updates, upsert
 
 
@@ -66,7 +68,7 @@ class DialogueRepository:
         )
 
 
-_CLAIM: Final = insert(processed_updates)
+_CLAIM: Final = Prepared(insert(processed_updates))
 
 
 class ProcessedUpdateRepository:
@@ -78,7 +80,8 @@ class ProcessedUpdateRepository:
     def claim(self, update_id: int, now: datetime) -> None:
         """Record the update in this transaction; AlreadyProcessed if it was handled before."""
         try:
-            self._connection.execute(_CLAIM, {"update_id": update_id, "processed_at": now})
+            params = {"update_id": update_id, "processed_at": now}
+            prepared.execute(self._connection, _CLAIM, params)
         except IntegrityError:
             # The primary key: another transaction recorded this update first (on PostgreSQL
             # a concurrent one waits for it to commit), so its effect stands already.

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import DatabaseSettings
+from storage import prepared
 from storage.migrate import run_upgrade
 from storage.transaction import Transaction
 
@@ -254,7 +255,7 @@ class SqliteDatabase:
             try:
                 # Inside the outer try: another process holding the database past the busy
                 # timeout makes BEGIN fail ("database is locked"), and each caller must be told.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                _begin(connection, "BEGIN IMMEDIATE")
             except OperationalError as error:
                 if inline and _locked(error):
                     connection.rollback()
@@ -373,9 +374,16 @@ def _locked(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
+def _begin(connection: Connection, begin: str) -> None:
+    """Open SQLAlchemy's transaction (pysqlite sends nothing for it) and SQLite's, on the
+    driver: through `exec_driver_sql`, a BEGIN cost 37 us against 2 (see storage/prepared.py)."""
+    connection.begin()
+    prepared.on_driver(connection, begin)
+
+
 def _snapshot(connection: Connection, body: Body[T]) -> T:
     """Run a read body in one snapshot; readers never block the writer (WAL)."""
-    connection.exec_driver_sql("BEGIN")
+    _begin(connection, "BEGIN")
     try:
         return body(Transaction(connection, skip_locked=False))
     finally:

@@ -10,7 +10,6 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
-    RowMapping,
     Select,
     Table,
     and_,
@@ -23,12 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.dml import ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.types import String
 
 from bot.domain.notices import Notice, NoticePayload, from_json, to_json
+from storage import prepared
+from storage.prepared import Prepared
 from storage.tables import cards, outbox, upsert_for
 from storage.types import UtcDateTime
 
@@ -45,9 +45,9 @@ _IS_PENDING: Final = literal_column(f"'{PENDING}'", String())
 # The statements of every delivery and of most commands are built once: building one cost
 # more than running it (bench.e2e). Bind names differ from column names, which SQLAlchemy
 # keeps for an UPDATE's own values.
-_INSERT: Final = insert(outbox)
+_INSERT: Final = Prepared(insert(outbox))
 _MINE = and_(outbox.c.id == bindparam("row_id"), outbox.c.lease_owner == bindparam("owner"))
-_CANCEL: Final = (
+_CANCEL: Final = Prepared(
     update(outbox)
     .where(
         outbox.c.destination == bindparam("receipt"),
@@ -55,12 +55,12 @@ _CANCEL: Final = (
     )
     .values(status=SENT, sent_at=bindparam("at"), last_error=bindparam("why"), leased_until=None)
 )
-_MARK_SENT: Final = (
+_MARK_SENT: Final = Prepared(
     update(outbox)
     .where(_MINE)
     .values(status=SENT, sent_at=bindparam("at"), attempts=outbox.c.attempts + 1, leased_until=None)
 )
-_RETRY_LATER: Final = (
+_RETRY_LATER: Final = Prepared(
     update(outbox)
     .where(_MINE)
     .values(
@@ -71,12 +71,12 @@ _RETRY_LATER: Final = (
         lease_owner=None,
     )
 )
-_RELEASE: Final = (
+_RELEASE: Final = Prepared(
     update(outbox)
     .where(_MINE)
     .values(last_error=bindparam("why"), leased_until=None, lease_owner=None)
 )
-_DEFER: Final = (
+_DEFER: Final = Prepared(
     update(outbox)
     .where(
         outbox.c.destination == bindparam("to"),
@@ -85,7 +85,7 @@ _DEFER: Final = (
     )
     .values(available_at=bindparam("at", type_=UtcDateTime()))
 )
-_MARK_DEAD: Final = (
+_MARK_DEAD: Final = Prepared(
     update(outbox)
     .where(_MINE)
     .values(
@@ -125,7 +125,7 @@ def _values(team_id: int | None, notice: Notice, now: datetime) -> dict[str, Any
     }
 
 
-def _row(row: RowMapping) -> OutboxRow:
+def _row(row: prepared.Row) -> OutboxRow:
     return OutboxRow(
         row["id"],
         row["team_id"],
@@ -148,11 +148,11 @@ def claim_query(limit: int, *, skip_locked: bool = False) -> Select[Any]:
 
 
 @cache
-def _lease_query(limit: int, *, skip_locked: bool) -> ReturningUpdate[Any]:
+def _lease_query(limit: int, *, skip_locked: bool) -> Prepared:
     """Lease what claim_query finds, in the same statement (binds: now, owner, until): the
     ids are not read back and sent again."""
     candidate = aliased(outbox, name="candidate")
-    return (
+    return Prepared(
         update(outbox)
         .where(outbox.c.id.in_(_deliverable(candidate, limit, skip_locked=skip_locked)))
         .values(lease_owner=bindparam("owner"), leased_until=bindparam("until"))
@@ -183,6 +183,10 @@ def _deliverable(table: FromClause, limit: int, *, skip_locked: bool) -> Select[
     return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
+#: Whether a claim would find a row now (bind: now).
+_ANY_DUE: Final = Prepared(claim_query(1))
+
+
 class OutboxRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -193,52 +197,52 @@ class OutboxRepository:
         if not notices:
             return
         self.added += len(notices)
-        self._connection.execute(_INSERT, [_values(team_id, notice, now) for notice in notices])
+        rows = [_values(team_id, notice, now) for notice in notices]
+        prepared.execute_many(self._connection, _INSERT, rows)
 
     def cancel(self, destinations: Sequence[str], now: datetime, reason: str) -> None:
         """Settle the rows still waiting for these destinations without sending them (what
         they say was said another way; a creation receipt's destination is its own). One
         executemany: an expanding IN list costs more to render than the runs it saves."""
         if destinations:
-            self._connection.execute(
-                _CANCEL, [{"receipt": to, "at": now, "why": reason} for to in destinations]
-            )
+            rows = [{"receipt": to, "at": now, "why": reason} for to in destinations]
+            prepared.execute_many(self._connection, _CANCEL, rows)
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int, *, skip_locked: bool
     ) -> list[OutboxRow]:
         """Lease the oldest deliverable row of up to `limit` destinations (see claim_query)."""
-        result = self._connection.execute(
+        leased = prepared.rows(
+            self._connection,
             _lease_query(limit, skip_locked=skip_locked),
             {"now": now, "owner": owner, "until": lease_until},
         )
-        return sorted((_row(row) for row in result.mappings()), key=lambda r: r.id)
+        return sorted((_row(row) for row in leased), key=lambda r: r.id)
 
     def any_due(self, now: datetime) -> bool:
         """Whether a claim now would find a row (a read: no lock taken)."""
-        return self._connection.execute(claim_query(1), {"now": now}).first() is not None
+        return prepared.first(self._connection, _ANY_DUE, {"now": now}) is not None
 
     def mark_sent(self, row_id: int, owner: str, now: datetime) -> None:
-        self._connection.execute(_MARK_SENT, {"row_id": row_id, "owner": owner, "at": now})
+        params = {"row_id": row_id, "owner": owner, "at": now}
+        prepared.execute(self._connection, _MARK_SENT, params)
 
     def retry_later(self, row_id: int, owner: str, available_at: datetime, error: str) -> None:
-        self._connection.execute(
-            _RETRY_LATER,
-            {"row_id": row_id, "owner": owner, "at": available_at, "why": error[:2000]},
-        )
+        params = {"row_id": row_id, "owner": owner, "at": available_at, "why": error[:2000]}
+        prepared.execute(self._connection, _RETRY_LATER, params)
 
     def release(self, row_id: int, owner: str, error: str) -> None:
         """Give a claimed row back without counting an attempt (e.g. a flood wait)."""
-        self._connection.execute(_RELEASE, {"row_id": row_id, "owner": owner, "why": error[:2000]})
+        params = {"row_id": row_id, "owner": owner, "why": error[:2000]}
+        prepared.execute(self._connection, _RELEASE, params)
 
     def defer_destination(self, destination: str, available_at: datetime) -> None:
         """Hold every pending row of a destination until `available_at` (a flood wait)."""
-        self._connection.execute(_DEFER, {"to": destination, "at": available_at})
+        prepared.execute(self._connection, _DEFER, {"to": destination, "at": available_at})
 
     def mark_dead(self, row_id: int, owner: str, error: str, now: datetime) -> None:
-        self._connection.execute(
-            _MARK_DEAD, {"row_id": row_id, "owner": owner, "at": now, "why": error[:2000]}
-        )
+        params = {"row_id": row_id, "owner": owner, "at": now, "why": error[:2000]}
+        prepared.execute(self._connection, _MARK_DEAD, params)
 
     def pending(self) -> int:
         """Rows waiting for delivery, counted from ix_outbox_pending (sent rows stay in the
@@ -280,7 +284,8 @@ class CardRepository:
         return [int(chat_id) for chat_id in result.scalars()]
 
     def remember(self, ticket_id: int, chat_id: int, message_id: int, now: datetime) -> None:
-        self._connection.execute(
+        prepared.execute(
+            self._connection,
             _card_upsert(self._connection.dialect.name, self._table),
             {
                 "ticket_id": ticket_id,
@@ -304,13 +309,15 @@ def _card_lookup(table: Table) -> Select[Any]:
 
 
 @cache
-def _card_upsert(dialect: str, table: Table) -> Any:
+def _card_upsert(dialect: str, table: Table) -> Prepared:
     """Remember a card's message (built once per dialect and table)."""
     statement = upsert_for(dialect, table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.ticket_id, table.c.chat_id],
-        set_={
-            "message_id": statement.excluded.message_id,
-            "updated_at": statement.excluded.updated_at,
-        },
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.ticket_id, table.c.chat_id],
+            set_={
+                "message_id": statement.excluded.message_id,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
     )

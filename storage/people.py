@@ -7,21 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import RowMapping, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from bot.domain.model import Language
 from bot.domain.people import Person, Team
+from storage import prepared
+from storage.prepared import Prepared
 from storage.tables import members, teams, upsert, users
 
 # Statements a command runs on every update are built once: building one costs more than
 # running it (bench.e2e).
-_TEAM: Final = select(teams).where(teams.c.id == bindparam("team_id"))
+_TEAM: Final = Prepared(select(teams).where(teams.c.id == bindparam("team_id")))
 _DIRECTORY_VERSION: Final = select(teams.c.directory_version).where(
     teams.c.id == bindparam("team_id")
 )
-_PERSON: Final = select(users).where(users.c.id == bindparam("user_id"))
+_PERSON: Final = Prepared(select(users).where(users.c.id == bindparam("user_id")))
 _PEOPLE: Final = select(users).where(users.c.id.in_(bindparam("user_ids", expanding=True)))
+#: Up to this many people are read by a statement compiled once, their ids padded to a fixed
+#: IN list: an expanding list is rendered again on every run (a card reads three or four).
+_FEW_PEOPLE: Final = 8
+_PEOPLE_FEW: Final = Prepared(
+    select(users).where(users.c.id.in_([bindparam(f"user_{i}") for i in range(_FEW_PEOPLE)]))
+)
 _MEMBERSHIP: Final = select(members.c.is_admin).where(
     members.c.team_id == bindparam("team_id"), members.c.user_id == bindparam("user_id")
 )
@@ -30,18 +38,18 @@ _ADMINS: Final = select(members.c.user_id).where(
     members.c.team_id == bindparam("team_id"), _IS_ADMIN
 )
 #: A team's row once per admin (once with admin_id NULL when it has none).
-_TEAM_AND_ADMINS: Final = (
+_TEAM_AND_ADMINS: Final = Prepared(
     select(teams, members.c.user_id.label("admin_id"))
     .outerjoin(members, (members.c.team_id == teams.c.id) & _IS_ADMIN)
     .where(teams.c.id == bindparam("team_id"))
 )
 
 
-def _team(row: RowMapping) -> Team:
+def _team(row: prepared.Row) -> Team:
     return Team(row["id"], row["chat_id"], row["name"], Language(row["language"]), row["timezone"])
 
 
-def person_from_row(row: RowMapping) -> Person:
+def person_from_row(row: prepared.Row) -> Person:
     return Person(
         id=row["id"],
         first_name=row["first_name"],
@@ -105,8 +113,7 @@ class PeopleRepository:
         return _team(row), (bool(row["is_admin"]) if row["member_id"] is not None else None)
 
     def team(self, team_id: int) -> Team | None:
-        result = self._connection.execute(_TEAM, {"team_id": team_id})
-        row = result.mappings().one_or_none()
+        row = prepared.first(self._connection, _TEAM, {"team_id": team_id})
         return _team(row) if row else None
 
     def set_team_language(self, team_id: int, language: Language) -> None:
@@ -172,16 +179,22 @@ class PeopleRepository:
                 self.bump_team(team_id)
 
     def person(self, user_id: int) -> Person | None:
-        result = self._connection.execute(_PERSON, {"user_id": user_id})
-        row = result.mappings().one_or_none()
+        row = prepared.first(self._connection, _PERSON, {"user_id": user_id})
         return person_from_row(row) if row else None
 
     def people(self, user_ids: Iterable[int]) -> dict[int, Person]:
         ids = sorted(set(user_ids))
         if not ids:
             return {}
-        result = self._connection.execute(_PEOPLE, {"user_ids": ids})
-        return {row["id"]: person_from_row(row) for row in result.mappings()}
+        if len(ids) > _FEW_PEOPLE:
+            rows: Sequence[prepared.Row] = (
+                self._connection.execute(_PEOPLE, {"user_ids": ids}).mappings().all()
+            )
+        else:
+            padded = ids + ids[:1] * (_FEW_PEOPLE - len(ids))
+            params = {f"user_{i}": user_id for i, user_id in enumerate(padded)}
+            rows = prepared.rows(self._connection, _PEOPLE_FEW, params)
+        return {row["id"]: person_from_row(row) for row in rows}
 
     def member_by_username(self, team_id: int, username: str) -> Person | None:
         result = self._connection.execute(
@@ -236,7 +249,7 @@ class PeopleRepository:
 
     def team_and_admins(self, team_id: int) -> tuple[Team, list[int]] | None:
         """The team and its group's admins, in one statement (what the dispatcher draws)."""
-        rows = self._connection.execute(_TEAM_AND_ADMINS, {"team_id": team_id}).mappings().all()
+        rows = prepared.rows(self._connection, _TEAM_AND_ADMINS, {"team_id": team_id})
         if not rows:
             return None
         admins = [int(row["admin_id"]) for row in rows if row["admin_id"] is not None]

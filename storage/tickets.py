@@ -38,20 +38,22 @@ from bot.domain.model import (
 from bot.domain.people import Person
 from bot.domain.ticket import Ticket
 from bot.domain.views import EvidenceItem, TicketStats, TimelineEntry
+from storage import prepared
 from storage.delivery import card_message_query
 from storage.people import person_from_row
+from storage.prepared import Prepared
 from storage.tables import cards, events, evidence, members, teams, tickets, users
 
 _PENDING: Final = [status.value for status in PENDING_STATUSES]
 
-_NEXT_NUMBER: Final = (
+_NEXT_NUMBER: Final = Prepared(
     update(teams)
     .where(teams.c.id == bindparam("team_id"))
     .values(last_number=teams.c.last_number + 1)
     .returning(teams.c.last_number)
 )
-_INSERT_TICKET: Final = insert(tickets).returning(tickets.c.id)
-_BY_ID: Final = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_INSERT_TICKET: Final = Prepared(insert(tickets).returning(tickets.c.id))
+_BY_ID: Final = Prepared(select(tickets).where(tickets.c.id == bindparam("ticket_id")))
 _BY_NUMBER: Final = select(tickets).where(
     tickets.c.team_id == bindparam("team_id"), tickets.c.number == bindparam("number")
 )
@@ -63,11 +65,13 @@ def _evidence_count(ticket_id: ColumnElement[int]) -> Select[int]:
 
 _EVIDENCE_COUNT: Final = _evidence_count(bindparam("ticket_id"))
 #: A ticket, how many files it has and the card showing it in a chat: what a card is drawn from.
-_FOR_CARD: Final = select(
-    tickets,
-    _evidence_count(tickets.c.id).scalar_subquery().label("evidence_count"),
-    card_message_query(cards, tickets.c.id).scalar_subquery().label("card_message_id"),
-).where(tickets.c.id == bindparam("ticket_id"))
+_FOR_CARD: Final = Prepared(
+    select(
+        tickets,
+        _evidence_count(tickets.c.id).scalar_subquery().label("evidence_count"),
+        card_message_query(cards, tickets.c.id).scalar_subquery().label("card_message_id"),
+    ).where(tickets.c.id == bindparam("ticket_id"))
+)
 
 
 def pending_duplicate_query() -> Select[Any]:
@@ -102,7 +106,7 @@ def due_query(limit: int) -> Select[Any]:
 #: What creating a ticket reads first, in one round trip and built once: the team's row with
 #: the member named by @username (their user row, if any), an open duplicate's number, and
 #: the roster version (see bot/services/roster.py).
-_CREATION_CONTEXT: Final = (
+_CREATION_CONTEXT: Final = Prepared(
     select(
         *users.c,
         pending_duplicate_query().scalar_subquery().label("duplicate_number"),
@@ -120,14 +124,14 @@ _CREATION_CONTEXT: Final = (
     .where(teams.c.id == bindparam("team_id"))
     .limit(1)
 )
-_INSERT_EVENT: Final = insert(events)
+_INSERT_EVENT: Final = Prepared(insert(events))
 #: SET takes every column passed at execution; the WHERE on version refuses a stale write.
 _SAVE: Final = update(tickets).where(
     tickets.c.id == bindparam("ticket_id"), tickets.c.version == bindparam("expected")
 )
 
 
-def ticket_from_row(row: RowMapping) -> Ticket:
+def ticket_from_row(row: prepared.Row) -> Ticket:
     cancel = (
         CancelRequest(
             row["cancel_requested_by"], row["cancel_reason"] or "", row["cancel_requested_at"]
@@ -233,8 +237,7 @@ class TicketRepository:
     def next_number(self, team_id: int) -> int:
         """The team's next ticket number. The row lock it takes serialises concurrent creators,
         and a rollback gives the number back, so numbers have no gaps."""
-        result = self._connection.execute(_NEXT_NUMBER, {"team_id": team_id})
-        return int(result.scalar_one())
+        return int(prepared.scalar(self._connection, _NEXT_NUMBER, {"team_id": team_id}))
 
     def open_duplicate(self, team_id: int, order_id: str, kind: str) -> int | None:
         """The number of an open ticket of the team for this order and kind, if any."""
@@ -245,27 +248,20 @@ class TicketRepository:
     def creation_context(
         self, team_id: int, order_id: str, kind: str, assignee_username: str | None
     ) -> CreationContext:
-        row = (
-            self._connection.execute(
-                _CREATION_CONTEXT,
-                {
-                    "team_id": team_id,
-                    "order_id": order_id,
-                    "kind": kind,
-                    "username_key": assignee_username.lower() if assignee_username else None,
-                },
-            )
-            .mappings()
-            .first()
-        )
+        params = {
+            "team_id": team_id,
+            "order_id": order_id,
+            "kind": kind,
+            "username_key": assignee_username.lower() if assignee_username else None,
+        }
+        row = prepared.first(self._connection, _CREATION_CONTEXT, params)
         if row is None:  # no such team: nothing to find
             return CreationContext(None, None, 0)
         assignee = person_from_row(row) if row["id"] is not None else None
         return CreationContext(assignee, row["duplicate_number"], int(row["directory_version"]))
 
     def add(self, ticket: Ticket) -> int:
-        result = self._connection.execute(_INSERT_TICKET, _values(ticket))
-        return int(result.scalar_one())
+        return int(prepared.scalar(self._connection, _INSERT_TICKET, _values(ticket)))
 
     def save(self, ticket: Ticket, *, expected_version: int) -> None:
         """Write a changed ticket; Conflict if someone else changed it since it was read."""
@@ -283,15 +279,14 @@ class TicketRepository:
         return ticket_from_row(row) if row else None
 
     def by_id(self, ticket_id: int) -> Ticket | None:
-        result = self._connection.execute(_BY_ID, {"ticket_id": ticket_id})
-        row = result.mappings().one_or_none()
+        row = prepared.first(self._connection, _BY_ID, {"ticket_id": ticket_id})
         return ticket_from_row(row) if row else None
 
     def for_card(self, ticket_id: int, chat_id: int | None) -> TicketForCard | None:
         """The ticket with its file count and its card's message in `chat_id`: one statement
         instead of three for each notice the dispatcher draws."""
-        result = self._connection.execute(_FOR_CARD, {"ticket_id": ticket_id, "chat_id": chat_id})
-        row = result.mappings().one_or_none()
+        params = {"ticket_id": ticket_id, "chat_id": chat_id}
+        row = prepared.first(self._connection, _FOR_CARD, params)
         if row is None:
             return None
         card = row["card_message_id"]
@@ -435,11 +430,12 @@ class EventRepository:
         }
 
     def append(self, ticket_id: int, team_id: int, event: Event) -> None:
-        self._connection.execute(_INSERT_EVENT, self._row(ticket_id, team_id, event))
+        prepared.execute(self._connection, _INSERT_EVENT, self._row(ticket_id, team_id, event))
 
     def append_many(self, rows: Sequence[tuple[int, int, Event]]) -> None:
         if rows:
-            self._connection.execute(
+            prepared.execute_many(
+                self._connection,
                 _INSERT_EVENT,
                 [self._row(ticket_id, team, event) for ticket_id, team, event in rows],
             )
