@@ -9,16 +9,18 @@ path (`_post`: defaults, the rate limiter, the same error mapping) and keep only
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Final
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from bot.rendering.messages import Message
-from handlers.telegram.markup import inline_markup, reply_markup
+from handlers.telegram.markup import inline_markup_json, reply_markup_json
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+#: Parameters that are objects go as their JSON text, which PTB sends as it is.
+_NO_PREVIEW: Final = json.dumps({"is_disabled": True})
 
 
 class TextPoster(Bot):
@@ -36,12 +38,12 @@ class TextPoster(Bot):
     ) -> int:
         """Send `message` to a chat (into a topic, or quoting `reply_to` if it is still there);
         returns the new message's id."""
-        data = _rendered(message, reply_markup(message))
+        data = _rendered(message, reply_markup_json(message))
         data.update(
             chat_id=chat_id,
             message_thread_id=thread_id,
             reply_parameters=(
-                ReplyParameters(reply_to, allow_sending_without_reply=True)
+                json.dumps({"message_id": reply_to, "allow_sending_without_reply": True})
                 if reply_to is not None
                 else None
             ),
@@ -52,12 +54,12 @@ class TextPoster(Bot):
 
     async def revise(self, chat_id: int, message_id: int, message: Message) -> None:
         """Change a message we sent (a card, a prompt) to `message`, buttons included."""
-        data = _rendered(message, inline_markup(message))
+        data = _rendered(message, inline_markup_json(message))
         data.update(chat_id=chat_id, message_id=message_id)
         await self._post("editMessageText", data)
 
 
-def _rendered(message: Message, markup: InlineKeyboardMarkup | ForceReply | None) -> dict[str, Any]:
+def _rendered(message: Message, markup: str | None) -> dict[str, Any]:
     """What every message of ours says and how: HTML, no link preview, its buttons."""
     return {
         "text": message.text,
