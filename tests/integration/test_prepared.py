@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.sqlite import DATETIME
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, StatementError
 
@@ -18,6 +23,7 @@ from storage.database import Database
 from storage.prepared import Prepared
 from storage.tables import outbox, teams, users
 from storage.transaction import Transaction
+from storage.types import UtcDateTime
 
 NOW = datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=UTC)
 
@@ -142,3 +148,22 @@ async def test_people_by_a_few_ids_and_by_many(db: Database) -> None:
     assert sorted(many) == list(range(1000, 1012))
     none = await db.read(lambda tx: tx.people.people([5]))
     assert none == {}
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 1),
+        max_value=datetime(9999, 12, 31),
+        timezones=st.sampled_from([UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York")]),
+        allow_imaginary=False,
+    )
+)
+def test_utc_datetimes_are_the_text_sqlalchemy_writes_and_read_back(value: datetime) -> None:
+    dialect = sqlite.dialect()
+    ours = UtcDateTime().dialect_impl(dialect)
+    text = ours.bind_processor(dialect)(value)  # type: ignore[misc]
+    naive = value.astimezone(UTC).replace(tzinfo=None)
+    assert text == DATETIME().bind_processor(dialect)(naive)  # type: ignore[misc, no-untyped-call]
+    back = ours.result_processor(dialect, None)(text)  # type: ignore[misc]
+    assert back == value.astimezone(UTC)  # the same instant (== across zones is odd at a fold)
+    assert back.tzinfo is UTC
