@@ -104,8 +104,6 @@ class Ticket(Base):
         Index("ix_tickets_team_id_order_id_kind", "team_id", "order_id", "kind"),
         # /created.
         Index("ix_tickets_creator_id", "creator_id"),
-        # The team's lists in deadline order and the workbench's buckets (storage/listing.py).
-        Index("ix_tickets_team_id_status_due_at", "team_id", "status", "due_at"),
         # Recently updated lists and "resolved today".
         Index("ix_tickets_team_id_updated_at", "team_id", "updated_at"),
         # The workbench: a team's whole list in deadline order (no sort of every ticket).
@@ -120,7 +118,8 @@ class Ticket(Base):
             "kind",
             "created_at",
         ),
-        # The buckets' counts read this index alone (every column they test is in it).
+        # The buckets' counts read this index alone (every column they test is in it); its
+        # first three columns serve the team's lists in deadline order (storage/listing.py).
         Index(
             "ix_tickets_buckets",
             "team_id",
