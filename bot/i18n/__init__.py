@@ -75,6 +75,9 @@ class Texts:
         self.locale = _LOCALES[language]
         self._catalog = catalog
         self._fallback = fallback
+        #: A day as `moment` writes it, by (month, day): Babel matches the skeleton to the
+        #: locale's patterns on every call, which was most of a card's deadline line.
+        self._days: dict[tuple[int, int], str] = {}
 
     def __call__(self, key: str, **params: Any) -> Markup:
         template = self._catalog.get(key) or self._fallback.get(key)
@@ -95,7 +98,11 @@ class Texts:
     def moment(self, value: datetime, zone: ZoneInfo) -> str:
         """A deadline as people read it: 11月3日 09:00 / Nov 3, 09:00, in the team's timezone."""
         local = value.astimezone(zone)
-        day = format_skeleton("MMMd", local, tzinfo=zone, locale=self.locale)
+        key = (local.month, local.day)
+        day = self._days.get(key)
+        if day is None:
+            day = format_skeleton("MMMd", local, tzinfo=zone, locale=self.locale)
+            self._days[key] = day
         return f"{day} {local:%H:%M}"
 
     def span(self, value: timedelta) -> str:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_skeleton
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.commands import COMMAND_NAMES
 from bot.domain.model import Language
@@ -20,6 +25,8 @@ _PREFIXES = (
     "|event|evidence|ticket|card|deadline|person|help|export|command|language|action|timeline"
 )
 _KEY_IN_CODE = re.compile(rf'"((?:{_PREFIXES})\.[a-z_]+(?:\.[a-z_]+)?)"')
+#: One pair of catalogs for the property tests: their day texts are kept between calls.
+_CATALOGS = Catalogs()
 _PROBLEM_IN_CODE = re.compile(r'(?:UsageError\([^,()]+,|\.error\()\s*"([a-z_]+)"')
 
 
@@ -70,3 +77,20 @@ def test_every_text_is_html_that_telegram_accepts(language: Language) -> None:
     for key, template in load_catalog(language).items():
         params = dict.fromkeys(_params(template), "<a & b>")
         parse_html(texts(key, **params), lambda user_id: None)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.just(UTC),
+    ),
+    st.sampled_from(["Asia/Shanghai", "America/New_York", "UTC"]),
+)
+def test_a_moment_reads_as_babel_writes_it_in_both_languages(value: datetime, zone: str) -> None:
+    tz = ZoneInfo(zone)
+    local = value.astimezone(tz)
+    for language in Language:
+        texts = _CATALOGS[language]
+        day = format_skeleton("MMMd", local, tzinfo=tz, locale=texts.locale)
+        assert texts.moment(value, tz) == f"{day} {local:%H:%M}"
