@@ -96,8 +96,6 @@ class Ticket(Base):
     __table_args__ = (
         # Ticket numbers are per team: /show 1042 finds exactly one.
         UniqueConstraint("team_id", "number"),
-        # Deadline reports and the /pending to-do list.
-        Index("ix_tickets_status_due_at", "status", "due_at"),
         # /mine and per-assignee pending lists.
         Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
         # /order and the duplicate warning (same team, order and kind).
