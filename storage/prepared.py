@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, Final, cast
 
 from sqlalchemy.engine import Connection, Dialect
@@ -37,7 +38,7 @@ _REQUIRED: Final = object()
 class _Compiled:
     """One statement's SQLite form for one set of parameter names."""
 
-    __slots__ = ("binds", "names", "results", "sql")
+    __slots__ = ("_binds", "_constants", "_pick", "_result_count", "_results", "names", "sql")
 
     def __init__(
         self,
@@ -46,22 +47,26 @@ class _Compiled:
         results: tuple[Processor | None, ...],
     ) -> None:
         self.sql = sql
-        #: Per `?` in order: the parameter's name, its value when the caller gives none, and
-        #: its type's bind processor.
-        self.binds = binds
-        #: Per result column: its type's result processor.
-        self.results = results
-        #: The result columns' names, from the cursor of the first run.
-        self.names: tuple[str, ...] | None = None
+        names = [name for name, _, _ in binds]
+        #: Per `?` in order, the parameter's value: picked from the caller's parameters (with
+        #: the statement's own constants, which fill what the caller does not give).
+        self._pick = itemgetter(*names) if len(names) > 1 else _one(names)
+        self._constants = {name: value for name, value, _ in binds if value is not _REQUIRED}
+        #: The positions whose type processes a value, and how.
+        self._binds = tuple((i, process) for i, (_, _, process) in enumerate(binds) if process)
+        self._results = tuple((i, process) for i, process in enumerate(results) if process)
+        #: The result columns' names, from the cursor of the first run; how many are typed.
+        self.names: tuple[str, ...] | None = None if results else ()
+        self._result_count = len(results)
 
     def values(self, params: Params) -> list[Any] | None:
         """The positional values, processed; None if a required one is missing."""
-        values = []
-        for name, default, process in self.binds:
-            value = params.get(name, default)
-            if value is _REQUIRED:
-                return None
-            values.append(value if process is None else process(value))
+        try:
+            values = list(self._pick({**self._constants, **params} if self._constants else params))
+        except KeyError:
+            return None
+        for i, process in self._binds:
+            values[i] = process(values[i])
         return values
 
     def rows(self, cursor: sqlite3.Cursor) -> list[Row]:
@@ -69,22 +74,23 @@ class _Compiled:
         names = self.names
         if names is None:
             names = self.names = tuple(column[0] for column in cursor.description)
-            if len(names) != len(self.results):
-                raise RuntimeError(f"{len(names)} columns where {len(self.results)} were typed")
-        results = self.results
-        return [
-            dict(
-                zip(
-                    names,
-                    [
-                        value if process is None else process(value)
-                        for process, value in zip(results, row, strict=True)
-                    ],
-                    strict=True,
-                )
-            )
-            for row in fetched
-        ]
+            if len(names) != self._result_count:
+                raise RuntimeError(f"{len(names)} columns where {self._result_count} were typed")
+        found: list[Row] = []
+        for row in fetched:
+            values = list(row)
+            for i, process in self._results:
+                values[i] = process(values[i])
+            found.append(dict(zip(names, values, strict=True)))
+        return found
+
+
+def _one(names: list[str]) -> Callable[[Params], tuple[Any, ...]]:
+    """itemgetter's shape for no name or one name (it returns a bare value for one)."""
+    if not names:
+        return lambda params: ()
+    [name] = names
+    return lambda params: (params[name],)
 
 
 class Prepared:
