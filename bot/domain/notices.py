@@ -6,7 +6,7 @@ so the renderer and the dispatcher never reach into nested dictionaries.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import timedelta
 from typing import Any, ClassVar, Final
 
@@ -168,9 +168,17 @@ class Notice:
     delay: timedelta = timedelta(0)
 
 
+#: The field names of the payloads whose fields are JSON values already.
+_SIMPLE_FIELDS: Final[dict[type, tuple[str, ...]]] = {
+    kind: tuple(f.name for f in fields(kind)) for kind in _SIMPLE.values()
+}
+
+
 def to_json(payload: NoticePayload) -> dict[str, Any]:
-    """The payload as the outbox stores it: its fields and its template."""
-    data = asdict(payload)
+    """The payload as the outbox stores it: its fields and its template. A simple payload is
+    read field by field: asdict's deep copy was half of writing a card's row."""
+    names = _SIMPLE_FIELDS.get(type(payload))
+    data = asdict(payload) if names is None else {name: getattr(payload, name) for name in names}
     data["template"] = payload.template.value
     return data
 
