@@ -103,7 +103,7 @@ class Texts:
         if day is None:
             day = format_skeleton("MMMd", local, tzinfo=zone, locale=self.locale)
             self._days[key] = day
-        return f"{day} {local:%H:%M}"
+        return f"{day} {local.hour:02d}:{local.minute:02d}"
 
     def span(self, value: timedelta) -> str:
         """A rough duration: 5 小时 / 5 hours."""

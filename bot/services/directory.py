@@ -33,6 +33,10 @@ class Directory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.kinds: Mapping[str, Kind] = settings.resolved_kinds()
+        #: The kinds' names, as command parsing takes them.
+        self.kind_names: tuple[str, ...] = tuple(self.kinds)
+        #: Other words for each kind as hashtags: its labels, lowercased, spaces removed.
+        self.kind_aliases: Mapping[str, str] = _aliases(self.kinds)
         self.policy = EscalationPolicy(
             settings.sla.escalate_again_after, max_hold=settings.sla.max_hold
         )
@@ -43,15 +47,6 @@ class Directory:
         self._by_id: dict[int, TeamProfile] = {}
         self._by_chat: dict[int, TeamProfile] = {}
         self._policies: dict[tuple[int, KindClock], EscalationPolicy] = {}
-
-    @property
-    def kind_aliases(self) -> dict[str, str]:
-        """Other words for each kind as hashtags: its labels, lowercased, spaces removed."""
-        aliases: dict[str, str] = {}
-        for kind in self.kinds.values():
-            for label in (kind.label_zh, kind.label_en):
-                aliases.setdefault(label.lower().replace(" ", "").replace("-", ""), kind.name)
-        return aliases
 
     def calendar_of(self, team_id: int) -> WorkCalendar | None:
         profile = self._by_id.get(team_id)
@@ -112,3 +107,11 @@ class Directory:
 
     def audience(self, team_id: int) -> Audience:
         return Audience(self.team(team_id).team.chat_id, self._webhooks)
+
+
+def _aliases(kinds: Mapping[str, Kind]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for kind in kinds.values():
+        for label in (kind.label_zh, kind.label_en):
+            aliases.setdefault(label.lower().replace(" ", "").replace("-", ""), kind.name)
+    return aliases

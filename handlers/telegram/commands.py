@@ -53,7 +53,7 @@ def parse(turn: Turn) -> Command:
     directory = turn.app.services.directory
     return parse_command(
         message_text(message),
-        kinds=tuple(directory.kinds),
+        kinds=directory.kind_names,
         bot_username=turn.app.bot_username or None,
         kind_aliases=directory.kind_aliases,
     )
