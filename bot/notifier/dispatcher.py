@@ -182,7 +182,10 @@ class Dispatcher:
         if not rows or facts is None:
             return 0
         planned = self._planner.plan(rows, facts, now)
-        await asyncio.gather(*(self._settle(delivery) for delivery in planned))
+        if len(planned) == 1:
+            await self._settle(planned[0])  # the usual round: no task to make and gather
+        else:
+            await asyncio.gather(*(self._settle(delivery) for delivery in planned))
         return len(planned)
 
     async def _settle(self, delivery: Delivery) -> None:
