@@ -321,7 +321,9 @@ class ProcessedUpdate(Base):
 
     __tablename__ = "processed_updates"
 
-    update_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    # BigId: on SQLite an INTEGER PRIMARY KEY is the row id itself, where a BIGINT one is a
+    # second B-tree that every update's row is written into (migration 0019).
+    update_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
