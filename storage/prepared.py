@@ -94,7 +94,11 @@ def _one(names: list[str]) -> Callable[[Params], tuple[Any, ...]]:
 
 
 class Prepared:
-    """A statement built once (a module constant), compiled once per set of parameter names."""
+    """A statement built once (a module constant), compiled once per set of parameter names.
+
+    The SQLite form is kept for the first SQLite dialect that runs it: the bot configures one
+    (its engine's), and SQLite dialects differ only in options the hot path does not use.
+    """
 
     __slots__ = ("_sqlite", "statement")
 
