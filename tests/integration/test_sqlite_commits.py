@@ -1,0 +1,97 @@
+"""How SQLite transactions are committed: the WAL is checkpointed off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+import storage.database as database_module
+from bot.config import DatabaseSettings
+from storage.database import SqliteDatabase
+from storage.tables import processed_updates
+from storage.transaction import Transaction
+from tests.support.database import fresh_sqlite
+
+NOW = datetime(2026, 12, 7, 11, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    settings: DatabaseSettings = fresh_sqlite(sqlite_template, tmp_path)
+    opened = database_module.open_database(settings)
+    assert isinstance(opened, SqliteDatabase)
+    try:
+        yield opened
+    finally:
+        await opened.dispose()
+
+
+def _count_commits(db: SqliteDatabase) -> list[int]:
+    commits: list[int] = []
+
+    @event.listens_for(db.engine, "commit")
+    def _committed(_connection: Any) -> None:
+        commits.append(1)
+
+    return commits
+
+
+def _remember(update_id: int) -> Any:
+    def body(tx: Transaction) -> int:
+        tx.processed.claim(update_id, NOW)
+        return update_id
+
+    return body
+
+
+async def _recorded(db: SqliteDatabase) -> set[int]:
+    def body(tx: Transaction) -> set[int]:
+        return set(tx.connection.execute(select(processed_updates.c.update_id)).scalars())
+
+    return await db.read(body)
+
+
+async def test_every_so_many_commits_the_wal_is_checkpointed_off_the_event_loop(
+    sqlite_db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "BACKGROUND_CHECKPOINT_COMMITS", 5)
+    for update_id in range(4):
+        await sqlite_db.transact(_remember(update_id))
+    assert sqlite_db.background_checkpoint is None
+
+    await sqlite_db.transact(_remember(4))
+    running = sqlite_db.background_checkpoint
+    assert running is not None
+    busy, pages, checkpointed = await running
+
+    # Every page of the five commits was copied into the database file.
+    assert (busy, checkpointed) == (0, pages)
+    assert pages > 0
+    assert sqlite_db.background_checkpoint is None
+
+
+async def test_a_checkpoint_copies_the_wal_and_writers_go_on_meanwhile(
+    sqlite_db: SqliteDatabase,
+) -> None:
+    await asyncio.gather(*(sqlite_db.transact(_remember(n)) for n in range(3)))
+
+    checkpoint = asyncio.ensure_future(sqlite_db.checkpoint())
+    written = await sqlite_db.transact(_remember(3))
+    busy, pages, checkpointed = await checkpoint
+
+    assert written == 3
+    assert busy == 0
+    assert 0 < checkpointed <= pages
+
+    def count(tx: Transaction) -> int:
+        return int(
+            tx.connection.execute(select(func.count()).select_from(processed_updates)).scalar_one()
+        )
+
+    assert await sqlite_db.read(count) == 4
