@@ -10,8 +10,10 @@ that never waits for a lock (busy timeout 0). When that connection finds the dat
 by another process, or while the writer thread is still committing earlier work, the body is
 queued for the writer thread instead, which waits out the busy timeout there; transactions
 that queue up while it commits are coalesced into the next commit, each in its own savepoint so
-that each keeps its own outcome. Bodies are short by design (a use case, a batch of a sweep);
-one that is not blocks the loop for as long as it runs, as it held the GIL in the thread.
+that each keeps its own outcome. Likewise on the loop: transactions that other tasks start in
+the turn of the loop in which one ran inline (updates of different chats handled at once) are
+committed together when that turn ends. Bodies are short by design (a use case, a batch of a
+sweep); one that is not blocks the loop for as long as it runs, as it held the GIL in the thread.
 On PostgreSQL each transaction has its own connection and runs concurrently.
 """
 
@@ -179,6 +181,8 @@ class SqliteDatabase:
         self._inline_connection: Connection | None = None
         self._queue: list[_Job] = []
         self._flushing: asyncio.Task[None] | None = None
+        #: Transactions that arrived in this turn of the event loop after one ran inline.
+        self._gathered: list[_Job] | None = None
         self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
         self._checkpoint_connection: Any = None
         self._commits_since_checkpoint = 0
@@ -190,9 +194,17 @@ class SqliteDatabase:
         loop = asyncio.get_running_loop()
         job = _Job(body, loop.create_future())
         if self._flushing is None and not self._queue:
+            if self._gathered is not None:
+                # Another task ran a transaction here in this turn of the loop: this one joins
+                # those that follow it into one commit, run when the turn ends.
+                self._gathered.append(job)
+                gathered: T = await job.future
+                return gathered
             # The writer is idle: nothing of ours can hold the write lock, so run it here.
             outcomes = self._run_batch([job], inline=True)
             if outcomes is not None:
+                self._gathered = []
+                loop.call_soon(self._run_gathered)
                 [(ok, value)] = outcomes
                 if not ok:
                     raise value
@@ -208,6 +220,25 @@ class SqliteDatabase:
         self._enqueue([job])
         result: T = await job.future
         return result
+
+    def _run_gathered(self) -> None:
+        """Commit the transactions that arrived in the turn of the loop after one ran inline
+        (tasks handling updates of different chats at once): one BEGIN and one COMMIT for
+        all, each in its own savepoint, and the pages they share written to the WAL once."""
+        gathered = [job for job in self._gathered or () if not job.future.done()]
+        self._gathered = None
+        if not gathered:
+            return
+        if self._flushing is not None or self._queue:
+            self._enqueue(gathered)  # the writer thread took over meanwhile: keep the order
+            return
+        for start in range(0, len(gathered), MAX_COALESCED):
+            batch = gathered[start : start + MAX_COALESCED]
+            outcomes = self._run_batch(batch, inline=True)
+            if outcomes is None:  # another process holds the lock: the writer waits for it
+                self._enqueue(gathered[start:])
+                return
+            self._settle(batch, outcomes)
 
     def _enqueue(self, jobs: list[_Job]) -> None:
         self._queue.extend(jobs)
@@ -417,6 +448,8 @@ class SqliteDatabase:
 
     async def dispose(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._gathered is not None:
+            self._run_gathered()  # their callers are waiting: commit them before closing
         if self._flushing is not None:
             await asyncio.shield(self._flushing)
         if self._checkpointing is not None:

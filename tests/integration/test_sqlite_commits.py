@@ -1,4 +1,5 @@
-"""How SQLite transactions are committed: the WAL is checkpointed off the event loop."""
+"""How SQLite transactions are committed: those started in one turn of the event loop share a
+commit, each keeping its own outcome; the WAL is checkpointed off the event loop."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import event, func, select
 
 import storage.database as database_module
 from bot.config import DatabaseSettings
+from bot.domain.errors import AlreadyProcessed
 from storage.database import SqliteDatabase
 from storage.tables import processed_updates
 from storage.transaction import Transaction
@@ -55,6 +57,63 @@ async def _recorded(db: SqliteDatabase) -> set[int]:
         return set(tx.connection.execute(select(processed_updates.c.update_id)).scalars())
 
     return await db.read(body)
+
+
+async def test_transactions_started_in_one_turn_of_the_loop_share_one_commit(
+    sqlite_db: SqliteDatabase,
+) -> None:
+    await sqlite_db.transact(_remember(99))  # opens (and sets up) the connection
+    commits = _count_commits(sqlite_db)
+
+    answers = await asyncio.gather(*(sqlite_db.transact(_remember(n)) for n in range(16)))
+
+    assert answers == list(range(16))
+    # The first runs at once; the fifteen that start while it is committing go in one commit.
+    assert len(commits) == 2
+    assert await _recorded(sqlite_db) == set(range(16)) | {99}
+
+
+async def test_a_transaction_that_fails_in_a_shared_commit_fails_alone(
+    sqlite_db: SqliteDatabase,
+) -> None:
+    def half_then_fail(tx: Transaction) -> None:
+        tx.processed.claim(102, NOW)
+        raise ValueError("the use case refused")
+
+    def duplicate(tx: Transaction) -> None:
+        tx.processed.claim(101, NOW)  # the row the job before it wrote: AlreadyProcessed
+
+    answers = await asyncio.gather(
+        sqlite_db.transact(_remember(100)),
+        sqlite_db.transact(_remember(101)),
+        sqlite_db.transact(half_then_fail),
+        sqlite_db.transact(duplicate),
+        sqlite_db.transact(_remember(103)),
+        return_exceptions=True,
+    )
+
+    assert list(answers[:2]) == [100, 101]
+    assert isinstance(answers[2], ValueError)
+    assert isinstance(answers[3], AlreadyProcessed)
+    assert answers[4] == 103
+    assert await _recorded(sqlite_db) == {100, 101, 103}
+
+
+async def test_a_transaction_whose_caller_is_cancelled_before_its_commit_does_not_run(
+    sqlite_db: SqliteDatabase,
+) -> None:
+    first = asyncio.create_task(sqlite_db.transact(_remember(1)))
+    second = asyncio.create_task(sqlite_db.transact(_remember(2)))
+    # One turn: the first commits at once, the second waits for the end of the turn...
+    await asyncio.sleep(0)
+    assert not second.done()
+    second.cancel()  # ...and its caller goes away before then.
+
+    assert await first == 1
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    await asyncio.sleep(0)
+    assert await _recorded(sqlite_db) == {1}
 
 
 async def test_every_so_many_commits_the_wal_is_checkpointed_off_the_event_loop(
