@@ -13,9 +13,14 @@ that only their handling is timed; each side parses the update's JSON (Update.de
   team's group, one update at a time: the ticket is created and the group gets its reply.
 - with_card_per_s: the same, and then the dispatcher delivers the outbox (the assignee's card
   in private) before the next update.
-- in_flight_per_s: K updates handled at once (no delivery), as a busy bot sees them.
+- in_flight_per_s: K updates handled at once (no delivery), as a busy bot serving many teams
+  sees them: each of the K at a time from another team's group (K groups, K teams).
+- in_flight_one_chat_per_s: the same with all K from one group. A chat's updates are handled
+  one after another (ChatOrder keeps their answers in order), so this is the sequential figure
+  plus the cost of queueing; it is printed for comparison with the first runs of this bench,
+  which measured in-flight this way.
 
-Rounds alternate the four sides so that each sees the same machine state; the median round
+Rounds alternate the five sides so that each sees the same machine state; the median round
 of each is reported, and the ratios to the bare floor are the last three lines.
 """
 
@@ -44,6 +49,8 @@ from emulator.scenario import BotSpec, GroupSpec, PersonaSpec, Scenario
 from storage.database import open_database
 
 GROUP = -1001234567890
+#: The most groups (each a team's) that in-flight updates may come from; GROUP is the first.
+MAX_GROUPS = 64
 AGENT = PersonaSpec(1001, "Lin", "Mei", "linmei_cs", "zh-hans", role="agent")
 ASSIGNEE = PersonaSpec(1002, "Zhou", "Hao", "zhouhao_aftersale", "zh-hans", role="assignee")
 SUPERVISOR = PersonaSpec(1004, "Wang", "Lei", "wanglei_lead", "en", role="supervisor")
@@ -51,19 +58,26 @@ SUPERVISOR = PersonaSpec(1004, "Wang", "Lei", "wanglei_lead", "en", role="superv
 Side = Callable[[int], Awaitable[float]]
 
 
-def scenario() -> Scenario:
+def group_ids(count: int) -> list[int]:
+    return [GROUP - index for index in range(count)]
+
+
+def scenario(groups: int) -> Scenario:
     people = (AGENT, ASSIGNEE, SUPERVISOR)
-    group = GroupSpec(
-        GROUP,
-        "客服组 Customer Service",
-        administrators=(SUPERVISOR.id,),
-        creator_id=SUPERVISOR.id,
-        members=tuple(p.id for p in people),
+    specs = tuple(
+        GroupSpec(
+            chat_id,
+            f"客服组 Customer Service {index + 1}",
+            administrators=(SUPERVISOR.id,),
+            creator_id=SUPERVISOR.id,
+            members=tuple(p.id for p in people),
+        )
+        for index, chat_id in enumerate(group_ids(groups))
     )
-    return Scenario(bot=BotSpec(), groups=(group,), personas=people)
+    return Scenario(bot=BotSpec(), groups=specs, personas=people)
 
 
-def settings_for(directory: Path) -> Settings:
+def settings_for(directory: Path, groups: int) -> Settings:
     return Settings.model_validate(
         {
             "telegram": {"token": BotSpec().token},
@@ -77,22 +91,24 @@ def settings_for(directory: Path) -> Settings:
             },
             "teams": [
                 {
-                    "chat_id": GROUP,
-                    "name": "客服组",
+                    "chat_id": chat_id,
+                    "name": f"客服组 {index + 1}",
                     "language": "zh",
                     "timezone": "Asia/Shanghai",
                     "supervisors": [SUPERVISOR.id],
                     "admins_are_supervisors": False,
                 }
+                for index, chat_id in enumerate(group_ids(groups))
             ],
         }
     )
 
 
 class Bench:
-    def __init__(self, directory: Path) -> None:
-        self.core = EmulatorCore(scenario())
-        settings = settings_for(directory)
+    def __init__(self, directory: Path, groups: int = 1) -> None:
+        self.groups = group_ids(groups)
+        self.core = EmulatorCore(scenario(groups))
+        settings = settings_for(directory, groups)
         self.database = open_database(settings.database)
         self.bot: TicketBot = build_bot(
             settings,
@@ -116,10 +132,13 @@ class Bench:
         await self.database.migrate()
         await self.bot.start(workers=False)
         await self.bare.initialize()
-        for persona in (AGENT, ASSIGNEE, SUPERVISOR):
-            await self.bot.process(
-                self.core.user_send_text(persona.id, GROUP, f"大家好, I am {persona.first_name}")
-            )
+        for chat_id in self.groups:
+            for persona in (AGENT, ASSIGNEE, SUPERVISOR):
+                await self.bot.process(
+                    self.core.user_send_text(
+                        persona.id, chat_id, f"大家好, I am {persona.first_name}"
+                    )
+                )
         await self.deliver()
 
     async def stop(self) -> None:
@@ -127,13 +146,15 @@ class Bench:
         await self.bot.stop()
         await self.database.dispose()
 
-    def updates(self, count: int) -> list[dict[str, Any]]:
-        """`count` /ticket updates from the agent in the group, each for a new order."""
+    def updates(self, count: int, groups: int = 1) -> list[dict[str, Any]]:
+        """`count` /ticket updates from the agent, each for a new order, in turn in the first
+        `groups` groups."""
         made = []
-        for _ in range(count):
+        for index in range(count):
             self.orders += 1
             text = f"/ticket TB{self.orders:08d} #aftersale @{ASSIGNEE.username} 杯子碎了，要求补发"
-            made.append(self.core.user_send_text(AGENT.id, GROUP, text))
+            chat_id = self.groups[index % groups]
+            made.append(self.core.user_send_text(AGENT.id, chat_id, text))
         return made
 
     async def deliver(self) -> int:
@@ -142,7 +163,7 @@ class Bench:
             total += delivered
         return total
 
-    # --- the four sides: each returns updates per second ----------------------------------
+    # --- the five sides: each returns updates per second ----------------------------------
 
     async def bare_side(self, count: int) -> float:
         updates = self.updates(count)
@@ -169,13 +190,14 @@ class Bench:
             await self.deliver()
         return count / (time.perf_counter() - started)
 
-    async def in_flight(self, count: int, width: int) -> float:
-        updates = self.updates(count)
+    async def in_flight(self, count: int, width: int, *, one_chat: bool = False) -> float:
+        updates = self.updates(count, 1 if one_chat else width)
 
         async def worker(share: list[dict[str, Any]]) -> None:
             for data in share:
                 await self.bot.process(data)
 
+        # Worker i gets the updates of group i (or every width-th of the one group).
         shares = [updates[i::width] for i in range(width)]
         started = time.perf_counter()
         await asyncio.gather(*(worker(share) for share in shares))
@@ -196,6 +218,8 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--in-flight", type=int, default=16)
     arguments = parser.parse_args()
+    if not 1 <= arguments.in_flight <= MAX_GROUPS:
+        parser.error(f"--in-flight must be between 1 and {MAX_GROUPS}")
     logging.basicConfig(level=logging.WARNING)
     count: int = arguments.updates
     figures: dict[str, list[float]] = {
@@ -203,28 +227,35 @@ async def main() -> None:
         "handled": [],
         "with_card": [],
         "in_flight": [],
+        "in_flight_one_chat": [],
     }
+    width: int = arguments.in_flight
     with tempfile.TemporaryDirectory() as directory:
-        bench = Bench(Path(directory))
+        bench = Bench(Path(directory), groups=width)
         await bench.start()
         try:
             # Warm up every path (caches, connections, lazily imported modules).
             await bench.bare_side(50)
             await bench.handled(50)
             await bench.with_card(50)
-            await bench.in_flight(50, arguments.in_flight)
+            await bench.in_flight(50, width)
+            await bench.in_flight(50, width, one_chat=True)
             for _ in range(arguments.rounds):
                 figures["bare"].append(await bench.bare_side(count))
                 figures["handled"].append(await bench.handled(count))
                 figures["with_card"].append(await bench.with_card(count))
-                figures["in_flight"].append(await bench.in_flight(count, arguments.in_flight))
+                figures["in_flight"].append(await bench.in_flight(count, width))
+                figures["in_flight_one_chat"].append(
+                    await bench.in_flight(count, width, one_chat=True)
+                )
         finally:
             await bench.stop()
     medians = {side: statistics.median(values) for side, values in figures.items()}
     for side, values in figures.items():
         rounds = " ".join(f"{value:.0f}" for value in values)
         print(f"{side}_per_s: {medians[side]:.0f}  (rounds: {rounds})")
-    print(f"in_flight: {arguments.in_flight}")
+    print(f"in_flight: {width} (from {width} groups; one_chat: from one)")
+    print(f"ratio_in_flight_one_chat: {medians['in_flight_one_chat'] / medians['bare']:.2f}")
     print(f"rounds: {arguments.rounds} x {count} updates per side")
     print(f"ratio_handled: {medians['handled'] / medians['bare']:.2f}")
     print(f"ratio_with_card: {medians['with_card'] / medians['bare']:.2f}")
