@@ -189,11 +189,13 @@ class Planner:
     def load(self, tx: Transaction, rows: list[OutboxRow]) -> Facts:
         facts = Facts()
         team_ids = {row.team_id for row in rows if row.team_id is not None}
+        user_ids: set[int] = set()
         for team_id in team_ids:
             team_and_admins = tx.people.team_and_admins(team_id)
             if team_and_admins is not None:
                 facts.teams[team_id], facts.admins[team_id] = team_and_admins
-        user_ids: set[int] = set()
+            # Notices name their own team's supervisors (`supervisors`), not other teams'.
+            user_ids.update(self._directory.supervisors_of(team_id))
         for row in rows:
             notice = row.notice
             user_ids.update(_user_ids(notice))
@@ -228,8 +230,6 @@ class Planner:
         )
         for admins in facts.admins.values():
             user_ids.update(admins)
-        for profile in self._directory.teams():
-            user_ids.update(profile.supervisors)
         facts.people = tx.people.people(user_ids)
         return facts
 

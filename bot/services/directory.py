@@ -77,6 +77,11 @@ class Directory:
         except KeyError:
             raise NotFound("notfound.team") from None
 
+    def supervisors_of(self, team_id: int) -> frozenset[int]:
+        """The configured supervisors of a team (none for a team no longer configured)."""
+        profile = self._by_id.get(team_id)
+        return profile.supervisors if profile else frozenset()
+
     def group_chat(self, team_id: int) -> int | None:
         profile = self._by_id.get(team_id)
         return profile.team.chat_id if profile else None
