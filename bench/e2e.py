@@ -62,7 +62,7 @@ def group_ids(count: int) -> list[int]:
     return [GROUP - index for index in range(count)]
 
 
-def scenario(groups: int) -> Scenario:
+def scenario(chat_ids: list[int]) -> Scenario:
     people = (AGENT, ASSIGNEE, SUPERVISOR)
     specs = tuple(
         GroupSpec(
@@ -72,12 +72,12 @@ def scenario(groups: int) -> Scenario:
             creator_id=SUPERVISOR.id,
             members=tuple(p.id for p in people),
         )
-        for index, chat_id in enumerate(group_ids(groups))
+        for index, chat_id in enumerate(chat_ids)
     )
     return Scenario(bot=BotSpec(), groups=specs, personas=people)
 
 
-def settings_for(directory: Path, groups: int) -> Settings:
+def settings_for(directory: Path, chat_ids: list[int]) -> Settings:
     return Settings.model_validate(
         {
             "telegram": {"token": BotSpec().token},
@@ -98,7 +98,7 @@ def settings_for(directory: Path, groups: int) -> Settings:
                     "supervisors": [SUPERVISOR.id],
                     "admins_are_supervisors": False,
                 }
-                for index, chat_id in enumerate(group_ids(groups))
+                for index, chat_id in enumerate(chat_ids)
             ],
         }
     )
@@ -107,8 +107,8 @@ def settings_for(directory: Path, groups: int) -> Settings:
 class Bench:
     def __init__(self, directory: Path, groups: int = 1) -> None:
         self.groups = group_ids(groups)
-        self.core = EmulatorCore(scenario(groups))
-        settings = settings_for(directory, groups)
+        self.core = EmulatorCore(scenario(self.groups))
+        settings = settings_for(directory, self.groups)
         self.database = open_database(settings.database)
         self.bot: TicketBot = build_bot(
             settings,

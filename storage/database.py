@@ -33,6 +33,7 @@ from sqlalchemy import Select, event, text
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from bot.config import DatabaseSettings
 from storage import prepared
@@ -184,7 +185,7 @@ class SqliteDatabase:
         #: Transactions that arrived in this turn of the event loop after one ran inline.
         self._gathered: list[_Job] | None = None
         self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
-        self._checkpoint_connection: Any = None
+        self._checkpoint_connection: PoolProxiedConnection | None = None
         self._commits_since_checkpoint = 0
         self._checkpointing: asyncio.Future[tuple[int, int, int]] | None = None
 
@@ -205,12 +206,12 @@ class SqliteDatabase:
             if outcomes is not None:
                 self._gathered = []
                 loop.call_soon(self._run_gathered)
+                self._committed()
                 [(ok, value)] = outcomes
                 if not ok:
                     raise value
                 if job.wrote_outbox:
                     self.outbox_written.set()
-                self._committed()
                 # A transaction run here never suspends its caller: let the loop's other tasks
                 # in before going on, or a loop of transactions (a sweep over a backlog) would
                 # hold the loop until it ends.
