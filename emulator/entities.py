@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -60,6 +61,12 @@ class Entity:
         return self.offset + self.length
 
 
+#: A code point outside the Basic Multilingual Plane (a surrogate pair in UTF-16).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+#: What tdlib turns into a space (every control character but the newline) or drops (\r).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
+
+
 def utf16_len(text: str) -> int:
     """Length of `text` in UTF-16 code units, the unit of Bot API entity offsets."""
     return len(text.encode("utf-16-le")) // 2
@@ -75,13 +82,12 @@ def sort_entities(entities: list[Entity]) -> None:
 
 def to_api_entities(text: str, entities: Sequence[Entity]) -> list[dict[str, Any]]:
     """Convert code-point entities to Bot API MessageEntity dicts with UTF-16 offsets."""
-    prefix = [0]
-    for char in text:
-        prefix.append(prefix[-1] + (2 if ord(char) > 0xFFFF else 1))
+    # A code point past the BMP is two UTF-16 units: an offset moves by those before it.
+    astral = [match.start() for match in _ASTRAL.finditer(text)] if entities else []
     result: list[dict[str, Any]] = []
     for entity in entities:
-        start = prefix[entity.offset]
-        end = prefix[entity.end]
+        start = entity.offset + bisect_left(astral, entity.offset)
+        end = entity.end + bisect_left(astral, entity.end)
         item: dict[str, Any] = {"offset": start, "length": end - start, "type": entity.type}
         item.update(entity.extra)
         result.append(item)
@@ -183,24 +189,25 @@ def _has_letter(text: str) -> bool:
 def find_auto_entities(text: str) -> list[Entity]:
     """Entities the server adds by itself: commands, mentions, hashtags, cashtags, URLs, emails."""
     found: list[Entity] = []
-    for match in _BOT_COMMAND.finditer(text):
+    # Each pattern needs its sign in the text; most texts have few of them.
+    for match in _BOT_COMMAND.finditer(text) if "/" in text else ():
         found.append(Entity("bot_command", match.start(), match.end() - match.start()))
-    for match in _MENTION.finditer(text):
+    for match in _MENTION.finditer(text) if "@" in text else ():
         name = match.group(0)[1:]
         if len(name) >= 4 or name.lower() in _SHORT_MENTIONS:
             found.append(Entity("mention", match.start(), match.end() - match.start()))
-    for match in _HASHTAG.finditer(text):
+    for match in _HASHTAG.finditer(text) if "#" in text else ():
         body = match.group(1)
         if match.end() < len(text) and text[match.end()] == "#":
             continue
         if not _has_letter(body[:256]):
             continue
         found.append(Entity("hashtag", match.start(), 1 + min(len(body), 256)))
-    for match in _CASHTAG.finditer(text):
+    for match in _CASHTAG.finditer(text) if "$" in text else ():
         found.append(Entity("cashtag", match.start(), match.end() - match.start()))
-    for match in _EMAIL.finditer(text):
+    for match in _EMAIL.finditer(text) if "@" in text else ():
         found.append(Entity("email", match.start(), match.end() - match.start()))
-    for match in _URL.finditer(text):
+    for match in _URL.finditer(text) if "." in text or "://" in text else ():
         value = match.group(0)
         while value and value[-1] in _URL_TRAILING:
             # A closing bracket stays when the URL itself opened one.
@@ -238,22 +245,25 @@ def clean_and_trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]
 
     Entities are clamped to the kept text; those left empty (or holding only whitespace) vanish.
     """
-    kept_chars: list[str] = []
-    new_index: list[int] = []  # old code-point index -> new index
-    for char in text:
+    if _CONTROL.search(text) is None:
+        cleaned, moved = text, entities  # nothing to replace or drop: offsets stay
+    else:
+        kept_chars: list[str] = []
+        new_index: list[int] = []  # old code-point index -> new index
+        for char in text:
+            new_index.append(len(kept_chars))
+            if char == "\r":
+                continue
+            if char != "\n" and ord(char) <= 32:
+                kept_chars.append(" ")
+                continue
+            kept_chars.append(char)
         new_index.append(len(kept_chars))
-        if char == "\r":
-            continue
-        if char != "\n" and ord(char) <= 32:
-            kept_chars.append(" ")
-            continue
-        kept_chars.append(char)
-    new_index.append(len(kept_chars))
-    cleaned = "".join(kept_chars)
-    moved = [
-        Entity(e.type, new_index[e.offset], new_index[e.end] - new_index[e.offset], e.extra)
-        for e in entities
-    ]
+        cleaned = "".join(kept_chars)
+        moved = [
+            Entity(e.type, new_index[e.offset], new_index[e.end] - new_index[e.offset], e.extra)
+            for e in entities
+        ]
     left = len(cleaned) - len(cleaned.lstrip(" \n"))
     right = len(cleaned.rstrip(" \n"))
     trimmed = cleaned[left:right] if right > left else ""

@@ -43,6 +43,12 @@ _HTML_TAGS = frozenset(
         "blockquote",
     }
 )
+#: Where plain text ends in HTML: a tag or an entity.
+_HTML_SPECIAL = re.compile(rb"[<&]")
+_AMPERSAND = ord("&")
+_LESS_THAN = ord("<")
+#: Where a tag's name ends: a space (NUL counts as one, as in `_is_space`) or the tag's end.
+_NAME_END = re.compile(b"[\x20\x09\x0d\x0a\x00\x0b\x0c>]")
 # Short usernames tdlib still highlights as mentions although usernames need 4+ characters.
 
 
@@ -62,6 +68,12 @@ class _Bytes:
 
     def at(self, index: int) -> int:
         return self.data[index] if 0 <= index < self.size else 0
+
+
+def _name_end(buf: _Bytes, index: int) -> int:
+    """The first position from `index` that is a space or `>` (the end of the text if none)."""
+    found = _NAME_END.search(buf.data, index)
+    return found.start() if found else buf.size
 
 
 def _decode_html_entity(buf: _Bytes, pos: int) -> tuple[int, int]:
@@ -126,24 +138,27 @@ def parse_html(source: str, users: UserLookup) -> tuple[str, list[Entity]]:
     i = 0
     while i < buf.size:
         c = buf.data[i]
-        if c == ord("&"):
+        if c == _AMPERSAND:
             code, after = _decode_html_entity(buf, i)
             if code != 0:
                 _append_code_point(out, code)
                 offset += 1
                 i = after
                 continue
-        if c != ord("<"):
-            if _is_first_unit(c):
-                offset += 1
-            out.append(c)
-            i += 1
+        if c != _LESS_THAN:
+            # Plain text up to the next tag or entity is copied at once: it lies between ASCII
+            # bytes of valid UTF-8, so its code points are those of its decoding.
+            special = _HTML_SPECIAL.search(buf.data, i + 1)
+            end = special.start() if special else buf.size
+            run = buf.data[i:end]
+            out += run
+            offset += len(run.decode("utf-8"))
+            i = end
             continue
         begin = i
         i += 1
         if buf.at(i) != ord("/"):
-            while not _is_space(buf.at(i)) and buf.at(i) != ord(">"):
-                i += 1
+            i = _name_end(buf, i)
             if buf.at(i) == 0:
                 raise _entity_error(f"Unclosed start tag at byte offset {begin}")
             tag = buf.data[begin + 1 : i].decode("utf-8", "replace").lower()
@@ -232,8 +247,7 @@ def parse_html(source: str, users: UserLookup) -> tuple[str, list[Entity]]:
         # An end tag.
         if not stack:
             raise _entity_error(f"Unexpected end tag at byte offset {begin}")
-        while not _is_space(buf.at(i)) and buf.at(i) != ord(">"):
-            i += 1
+        i = _name_end(buf, i)
         end_tag = buf.data[begin + 2 : i].decode("utf-8", "replace").lower()
         while _is_space(buf.at(i)) and buf.at(i) != 0:
             i += 1
