@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -84,6 +84,17 @@ _DEFER: Final = Prepared(
         outbox.c.available_at < bindparam("at", type_=UtcDateTime()),
     )
     .values(available_at=bindparam("at", type_=UtcDateTime()))
+)
+#: Where tickets' cards are shown in groups (chat ids below zero): one ticket, or a list.
+_GROUP_CHAT: Final = Prepared(
+    select(cards.c.ticket_id, cards.c.chat_id).where(
+        cards.c.ticket_id == bindparam("ticket_id"), cards.c.chat_id < 0
+    )
+)
+_GROUP_CHATS: Final = Prepared(
+    select(cards.c.ticket_id, cards.c.chat_id).where(
+        cards.c.ticket_id.in_(bindparam("ticket_ids", expanding=True)), cards.c.chat_id < 0
+    )
 )
 _MARK_DEAD: Final = Prepared(
     update(outbox)
@@ -276,12 +287,20 @@ class CardRepository:
         value = result.scalar_one_or_none()
         return int(value) if value is not None else None
 
-    def group_chats(self, ticket_id: int) -> list[int]:
-        """The groups where a card of the ticket is shown (an assignee's fallback card)."""
-        result = self._connection.execute(
-            select(cards.c.chat_id).where(cards.c.ticket_id == ticket_id, cards.c.chat_id < 0)
-        )
-        return [int(chat_id) for chat_id in result.scalars()]
+    def group_chats(self, ticket_ids: Collection[int]) -> dict[int, list[int]]:
+        """The groups where a card of each ticket is shown (an assignee's fallback card), by
+        ticket: read for a whole batch at once (the sweep), or for one ticket."""
+        ids = sorted(set(ticket_ids))
+        if not ids:
+            return {}
+        if len(ids) == 1:
+            found = prepared.rows(self._connection, _GROUP_CHAT, {"ticket_id": ids[0]})
+        else:
+            found = prepared.rows(self._connection, _GROUP_CHATS, {"ticket_ids": ids})
+        shown: dict[int, list[int]] = {}
+        for row in found:
+            shown.setdefault(int(row["ticket_id"]), []).append(int(row["chat_id"]))
+        return shown
 
     def remember(self, ticket_id: int, chat_id: int, message_id: int, now: datetime) -> None:
         prepared.execute(

@@ -4,6 +4,7 @@ assignee's private card, instead of staying at the state it was first drawn in."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.support.botworld import AGENT, GROUP, NEWCOMER, SUPERVISOR, BotWorld
@@ -82,3 +83,28 @@ async def test_once_the_assignee_starts_the_bot_the_group_card_stops_calling_on_
     assert redrawn["message_id"] == card["message_id"]
     assert "需要你处理" not in redrawn["text"]  # the summary now, not the call
     assert "🟡 #T1 · 发货 · 待处理" in redrawn["text"]
+
+
+async def test_the_sweep_redraws_the_group_cards_of_the_tickets_it_escalates(
+    world: BotWorld,
+) -> None:
+    """The sweep reads the group cards of its whole batch at once: each escalated ticket's
+    own card is redrawn, and a ticket without one gets none."""
+    await world.send(AGENT, GROUP, "/ticket TB1001 #shipping @chenjing_wh 今天发货")
+    await world.send(AGENT, GROUP, "/ticket TB1002 #shipping @zhouhao_aftersale 明天发货")
+    await world.deliver()
+    card = _group_card(world)
+    assert "已升级" not in card["text"]
+    before = len(world.core.bot_messages(GROUP))
+
+    world.clock.advance(timedelta(days=3))
+    assert await world.bot.sweeper.sweep() == 2
+    await world.deliver()
+
+    redrawn = _group_card(world)
+    assert redrawn["message_id"] == card["message_id"]
+    assert "🚨 #T1 · 发货 · 已升级" in redrawn["text"]
+    assert "#T2" not in redrawn["text"]
+    # Nothing in the group shows T2's summary: it never had a card there.
+    assert not [m for m in world.core.bot_messages(GROUP) if "📝 明天发货" in str(m.get("text"))]
+    assert len(world.core.bot_messages(GROUP)) > before  # the escalations themselves
