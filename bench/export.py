@@ -6,7 +6,8 @@ Run: uv run python -m bench.export [--tickets N]
 With --lxml, only the XLSX path is timed (median of R exports), once in a child process with
 openpyxl on lxml and once with OPENPYXL_LXML=False (its standard-library XML writer), and the
 ratio printed: lxml is worth a dependency only if it at least doubles the rows per second.
-Measured 2026-12-06 on 20,000 rows: 498 vs 294 rows/s, 1.69x: not adopted. (Installed, lxml
+Measured 2026-12-06 on 20,000 rows: 498 vs 294 rows/s, 1.69x; again 2026-12-07 with the same
+command: 8,661 vs 6,980 rows/s, 1.24x. Not adopted. (Installed, lxml
 also changes what a cell's line breaks read back as: tests/unit/test_export.py fails.)
 
 One SQLite file in a temporary directory gets one team and N tickets (bulk-inserted with
