@@ -85,17 +85,16 @@ _DEFER: Final = Prepared(
     )
     .values(available_at=bindparam("at", type_=UtcDateTime()))
 )
-#: Where tickets' cards are shown in groups (chat ids below zero): one ticket, or a list.
-_GROUP_CHAT: Final = Prepared(
-    select(cards.c.ticket_id, cards.c.chat_id).where(
-        cards.c.ticket_id == bindparam("ticket_id"), cards.c.chat_id < 0
-    )
-)
-_GROUP_CHATS: Final = Prepared(
-    select(cards.c.ticket_id, cards.c.chat_id).where(
-        cards.c.ticket_id.in_(bindparam("ticket_ids", expanding=True)), cards.c.chat_id < 0
-    )
-)
+
+
+def _group_chats(tickets: ColumnElement[bool]) -> Prepared:
+    """Where the `tickets`' cards are shown in groups (chat ids below zero)."""
+    return Prepared(select(cards.c.ticket_id, cards.c.chat_id).where(tickets, cards.c.chat_id < 0))
+
+
+#: One ticket's (a prepared statement), or a batch's (an expanding list: SQLAlchemy's execute).
+_GROUP_CHAT: Final = _group_chats(cards.c.ticket_id == bindparam("ticket_id"))
+_GROUP_CHATS: Final = _group_chats(cards.c.ticket_id.in_(bindparam("ticket_ids", expanding=True)))
 _MARK_DEAD: Final = Prepared(
     update(outbox)
     .where(_MINE)
