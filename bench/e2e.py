@@ -63,7 +63,6 @@ ASSIGNEE = PersonaSpec(1002, "Zhou", "Hao", "zhouhao_aftersale", "zh-hans", role
 SUPERVISOR = PersonaSpec(1004, "Wang", "Lei", "wanglei_lead", "en", role="supervisor")
 
 Side = Callable[[int], Awaitable[float]]
-SIDES = ("bare", "handled", "with_card", "in_flight", "in_flight_one_chat")
 
 
 def group_ids(count: int) -> list[int]:
@@ -174,7 +173,7 @@ class Bench:
     # --- the five sides: each returns updates per second ----------------------------------
 
     def sides(self, width: int) -> dict[str, Side]:
-        """The five sides by name (SIDES), each taking a number of updates."""
+        """The five sides by name, each taking a number of updates."""
         return {
             "bare": self.bare_side,
             "handled": self.handled,
@@ -247,11 +246,11 @@ async def main() -> None:
     width: int = arguments.in_flight
     chunk: int = arguments.chunk
     chunks = arguments.updates // chunk
-    figures: dict[str, list[float]] = {side: [] for side in SIDES}
     with tempfile.TemporaryDirectory() as directory:
         bench = Bench(Path(directory), groups=width)
         await bench.start()
         sides = bench.sides(width)
+        figures: dict[str, list[float]] = {name: [] for name in sides}
         try:
             # Warm up every path (caches, connections, lazily imported modules).
             for side in sides.values():

@@ -489,7 +489,7 @@ def _snapshot(connection: Connection, body: Body[T]) -> T:
         connection.rollback()
 
 
-def _close_if_open(connection: Any) -> None:
+def _close_if_open(connection: Connection | PoolProxiedConnection | None) -> None:
     if connection is not None:
         connection.close()
 
